@@ -1,0 +1,35 @@
+# burden: `make run` solves the shipped example, `make test` runs the suite.
+# Both create .venv on first use; nothing else needs doing first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXAMPLE := inputs/alliance.xlsx
+REPORT := alliance-report.xlsx
+
+.PHONY: run test test-all bench lint fuzz clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cluster]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/burden solve $(EXAMPLE) -o $(REPORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m ''
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) *.egg-info build

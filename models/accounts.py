@@ -1,0 +1,63 @@
+"""The shared sums, each a variable defined by one equality row (MODEL.md, implementation note).
+
+    persons[m,t] = sum_{c,g} P[m,c,g,t] + sum_{k,g} crew[k] * E[m,k,g,t]
+    cost[m,t]    = sum_{c,g} F[m,c,g,t] + pcost[m] * persons[m,t] + sum_{k,g} ucost[k] * E[m,k,g,t]
+    total[t]     = sum_m cost[m,t]
+
+Every other family uses `cost`, `persons` and `total` instead of writing the sums out, which
+keeps the matrix sparse (a fairness row has 2 entries, not |M| * |C| * |G|).
+
+| symbol | workbook |
+|---|---|
+| `pcost[m]` | members.personnel_cost |
+| `crew[k]`, `ucost[k]` | equipment.crew, equipment.unit_cost |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layout import Layout, add_rows, position
+
+
+def add_accounts(model, layout: Layout) -> None:
+    my, cells, units = layout.member_years, layout.cells, layout.units
+    n_my = len(my)
+    cell_row = position(my, ["member", "year"], cells)
+    unit_row = position(my, ["member", "year"], units)
+    n_cells, n_units = len(cells), len(units)
+    own = np.arange(n_my)
+
+    # persons[m,t] - sum P - sum crew * E = 0
+    add_rows(model, layout, "persons_definition", "accounts",
+             rows=np.concatenate([own, cell_row, unit_row]),
+             cols=np.concatenate([layout.column("persons", own),
+                                  layout.column("P", np.arange(n_cells)),
+                                  layout.column("E", np.arange(n_units))]),
+             coefs=np.concatenate([np.ones(n_my), -np.ones(n_cells),
+                                   -units["crew"].to_numpy(float)]),
+             lower=np.zeros(n_my), upper=np.zeros(n_my))
+
+    # cost[m,t] - sum F - pcost * persons - sum ucost * E = 0
+    pcost = cells.groupby("member", sort=False)["pcost"].first()
+    member_pcost = pcost.reindex(my["member"]).fillna(0.0).to_numpy()
+    add_rows(model, layout, "cost_definition", "accounts",
+             rows=np.concatenate([own, cell_row, own, unit_row]),
+             cols=np.concatenate([layout.column("cost", own),
+                                  layout.column("F", np.arange(n_cells)),
+                                  layout.column("persons", own),
+                                  layout.column("E", np.arange(n_units))]),
+             coefs=np.concatenate([np.ones(n_my), -np.ones(n_cells), -member_pcost,
+                                   -units["ucost"].to_numpy(float)]),
+             lower=np.zeros(n_my), upper=np.zeros(n_my))
+
+    # total[t] - sum_m cost[m,t] = 0
+    years = layout.years
+    n_years = len(years)
+    year_row = np.searchsorted(years, my["year"].to_numpy())
+    add_rows(model, layout, "total_definition", "accounts",
+             rows=np.concatenate([np.arange(n_years), year_row]),
+             cols=np.concatenate([layout.column("total", np.arange(n_years)),
+                                  layout.column("cost", own)]),
+             coefs=np.concatenate([np.ones(n_years), -np.ones(n_my)]),
+             lower=np.zeros(n_years), upper=np.zeros(n_years))

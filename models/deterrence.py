@@ -1,0 +1,96 @@
+"""Family 1, deterrence (MODEL.md constraint 1), for every `(c,g,t)` with a target:
+
+    contrib[m,c,g,t] = rel[m] * q[m,c] * (ef[c]*F[m,c,g,t] + ep[c]*P[m,c,g,t]
+                                          + sum_{k in K_c} ek[k]*E[m,k,g,t])
+
+    gamma = 0:  sum_m contrib[m,c,g,t] + S[c,g,t] >= target[c,g,t]
+    gamma > 0:  sum_m contrib - gamma*lam[c,g,t] - sum_m mu[m,c,g,t] + S >= target
+                lam[c,g,t] + mu[m,c,g,t] >= contrib[m,c,g,t]       for every m
+                (Bertsimas-Sim dual form: the target holds even if any `gamma` members
+                deliver nothing there)
+
+`S` exists only when shortfall is allowed; `mu[m,.]` only for members allowed in the region
+(for the others `contrib = 0` and `mu = 0` is optimal, so the rows are left out).
+
+| symbol | workbook |
+|---|---|
+| `target[c,g,t]` | targets.target |
+| `ef[c]`, `ep[c]` | capabilities.funding_effect, capabilities.personnel_effect |
+| `ek[k]` | equipment.effect (c(k) = equipment.capability) |
+| `rel[m]`, `q[m,c]` | members.reliability, quality.multiplier |
+| `allowed[m,g]` | access.allowed (unlisted pairs allowed) |
+| `gamma` | settings.robustness |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .layout import Layout, add_rows, position
+
+
+def contribution_terms(layout: Layout, keys: list[str], rows_frame: pd.DataFrame):
+    """(row, column, coefficient) of `contrib` for each row of `rows_frame`, matched on `keys`
+    (e.g. capability, region, year: a target; plus member: one member's part of it)."""
+    cells, units = layout.cells, layout.units
+    cell_row = position(rows_frame, keys, cells)
+    unit_row = position(rows_frame, keys, units)
+    has_cell, has_unit = cell_row >= 0, unit_row >= 0
+    n_cells = len(cells)
+    cell_ids = np.arange(n_cells)[has_cell]
+    unit_ids = np.arange(len(units))[has_unit]
+    effect_f = cells["effect_f"].to_numpy(float)[has_cell]
+    effect_p = cells["effect_p"].to_numpy(float)[has_cell]
+    effect_e = units["effect"].to_numpy(float)[has_unit]
+    rows = np.concatenate([cell_row[has_cell], cell_row[has_cell], unit_row[has_unit]])
+    cols = np.concatenate([layout.column("F", cell_ids), layout.column("P", cell_ids),
+                           layout.column("E", unit_ids)])
+    coefs = np.concatenate([effect_f, effect_p, effect_e])
+    keep = coefs != 0
+    return rows[keep], cols[keep], coefs[keep]
+
+
+def add_deterrence(model, layout: Layout, gamma: int, allow_shortfall: bool) -> None:
+    targets = layout.targets
+    n = len(targets)
+    keys = ["capability", "region", "year"]
+    rows, cols, coefs = contribution_terms(layout, keys, targets)
+    parts = [(rows, cols, coefs)]
+    if allow_shortfall:
+        parts.append((np.arange(n), layout.column("S", np.arange(n)), np.ones(n)))
+    if gamma > 0:
+        # mu over (member, target) for members allowed in the target's region
+        pairs = layout.cells[["member", "region"]].drop_duplicates()
+        links = targets.reset_index().rename(columns={"index": "target_row"}) \
+            .merge(pairs, on="region")[["target_row", "member", "capability", "region", "year"]]
+        links = links.sort_values(["target_row", "member"], kind="stable").reset_index(drop=True)
+        layout.robust_links = links
+        layout.var(model, "lam", n, 0.0, np.inf)
+        layout.var(model, "mu", len(links), 0.0, np.inf)
+        parts.append((np.arange(n), layout.column("lam", np.arange(n)), np.full(n, -gamma)))
+        parts.append((links["target_row"].to_numpy(), layout.column("mu", np.arange(len(links))),
+                      -np.ones(len(links))))
+        # lam + mu[m] - contrib[m] >= 0
+        l_rows, l_cols, l_coefs = contribution_terms(
+            layout, ["member", "capability", "region", "year"], links)
+        m_links = len(links)
+        add_rows(model, layout, "robust_link", "deterrence",
+                 rows=np.concatenate([np.arange(m_links), np.arange(m_links), l_rows]),
+                 cols=np.concatenate([layout.column("lam", links["target_row"].to_numpy()),
+                                      layout.column("mu", np.arange(m_links)), l_cols]),
+                 coefs=np.concatenate([np.ones(m_links), np.ones(m_links), -l_coefs]),
+                 lower=np.zeros(m_links), upper=np.full(m_links, np.inf))
+    all_rows = np.concatenate([p[0] for p in parts])
+    # A target nobody can reach, with no shortfall variable, has no terms at all: keep it out
+    # of the matrix (a constant row) and record it; the solver reports it as the conflict.
+    has_terms = np.zeros(n, dtype=bool)
+    has_terms[all_rows] = True
+    layout.unreachable = targets[~has_terms & (targets["target"].to_numpy() > 0)]
+    layout.deterrence_rows = np.nonzero(has_terms)[0]
+    renumber = np.cumsum(has_terms) - 1
+    add_rows(model, layout, "deterrence", "deterrence",
+             rows=renumber[all_rows], cols=np.concatenate([p[1] for p in parts]),
+             coefs=np.concatenate([p[2] for p in parts]),
+             lower=targets["target"].to_numpy(float)[has_terms],
+             upper=np.full(int(has_terms.sum()), np.inf))

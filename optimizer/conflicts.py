@@ -1,0 +1,94 @@
+"""Explain an infeasible plan in the inputs' own words, from an irreducible infeasible subset
+(IIS) of the LP: each row and bound in it is named by the target, member, year and limit it
+came from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.1f} {currency}"
+
+
+def describe_rows(layout, compiled, rows, columns, currency: str) -> list[str]:
+    """Sentences for the rows and column bounds of an IIS."""
+    targets, limits = [], []
+    my = layout.member_years
+    for row in rows:
+        if row >= compiled.matrix.shape[0]:
+            continue  # a stage bound, not an input
+        name, index = compiled.block_of(int(row))
+        if name == "deterrence":
+            t = layout.targets.iloc[layout.deterrence_rows[index]]
+            targets.append(t)
+        elif name == "robust_link":
+            link = layout.robust_links.iloc[index]
+            limits.append(f"robustness {layout.gamma}: {link['member']} may be counted on for "
+                          "nothing there")
+        elif name == "equipment_inventory":
+            e = layout.equipment_rows.iloc[index]
+            units = layout.units
+            held = units.loc[(units["member"] == e["member"]) &
+                             (units["equipment"] == e["equipment"]), "inv"].iloc[0]
+            limits.append(f"{e['member']}'s inventory of {e['equipment']} ({held:g} units) "
+                          f"in {e['year']}")
+        elif name in ("fairness_lower", "fairness_upper"):
+            r = my.iloc[index]
+            side = "at least" if name == "fairness_lower" else "at most"
+            limits.append(f"the fairness band: {r['member']} must pay {side} "
+                          f"(1 {'-' if side == 'at least' else '+'} tau) x its fair share "
+                          f"({r['share']:.2%}) of the {r['year']} total")
+        elif name == "ramp":
+            r = layout.ramp_rows.iloc[index]
+            limits.append(f"the ramp: {r['member']}'s spending may grow by at most "
+                          f"max_growth a year into {r['year']}")
+        elif name == "ramp_baseline":
+            r = layout.baseline_rows.iloc[index]
+            base = my.loc[(my["member"] == r["member"]) & my["first"], "baseline"].iloc[0]
+            limits.append(f"the ramp from {r['member']}'s baseline ({_money(base, currency)}) "
+                          f"into {r['year']}")
+    for col in columns:
+        limits.extend(_describe_bound(layout, int(col), currency))
+    sentences = []
+    limit_text = "; ".join(dict.fromkeys(limits)) if limits else "the members' limits"
+    for t in targets:
+        sentences.append(
+            f"Target {t['capability']} in {t['region']} in {t['year']} "
+            f"({t['target']:,.1f}) cannot be met: it is held back by {limit_text}.")
+    if not targets:
+        sentences.append(f"These limits cannot all hold: {limit_text}.")
+    return sentences
+
+
+def _describe_bound(layout, col: int, currency: str) -> list[str]:
+    my = layout.member_years
+    for name in ("cost", "persons", "E"):
+        start = layout.offsets.get(name)
+        size = len(layout.units) if name == "E" else len(my)
+        if start is None or not start <= col < start + size:
+            continue
+        index = col - start
+        if name == "cost":
+            r = my.iloc[index]
+            cap = "no cap" if not np.isfinite(r["upper"]) else \
+                f"cap {r['cap_share']:.2%} of GDP = {_money(r['upper'], currency)}"
+            floor = f"floor {r['floor_share']:.2%} of GDP"
+            if r["pledge"] > 0:
+                floor += f" or pledge {_money(r['pledge'], currency)}"
+            return [f"{r['member']}'s commitments in {r['year']} ({floor}, at least "
+                    f"{_money(r['lower'], currency)}; {cap})"]
+        if name == "persons":
+            r = my.iloc[index]
+            return [f"{r['member']}'s deployable personnel ({r['avail']:,.0f}) in {r['year']}"]
+        u = layout.units.iloc[index]
+        return [f"{u['member']}'s inventory of {u['equipment']} ({u['inv']:g} units)"]
+    return []
+
+
+def unreachable_targets(layout) -> list[str]:
+    """Targets no present member may contribute to (no access, no effect), with shortfall off."""
+    return [f"Target {t['capability']} in {t['region']} in {t['year']} ({t['target']:,.1f}) "
+            "cannot be met: no present member can contribute there (access, effects and "
+            "inventory all rule it out) and shortfall is not allowed."
+            for _, t in layout.unreachable.iterrows()]

@@ -1,0 +1,224 @@
+"""The one place that turns a Pyomo model into a HiGHS problem and back.
+
+Route (chosen by measurement, see README "Performance"): Pyomo's
+`LinearStandardFormCompiler` compiles the model to sparse matrices in mixed form; those are
+handed to `highspy` with `passModel`. Stages then switch the column costs and append one
+"keep stage k" row each on the same HiGHS instance, so nothing is rebuilt between stages.
+Pyomo marks these interfaces as changing between releases: only this module touches them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+INF = highspy.kHighsInf
+STAGE_RELATIVE = 1e-6  # keep stage k within (1 + 1e-6) of its optimum ...
+STAGE_ABSOLUTE = 1e-9  # ... plus 1e-9 (MODEL.md)
+
+
+@dataclass
+class CompiledModel:
+    """A model as matrices. Columns are in the layout's global order; rows in the order the
+    families were added (`blocks`: constraint name, first row, row count)."""
+
+    matrix: sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    objectives: dict  # name -> dense cost vector over columns
+    blocks: list  # (constraint name, first row, count)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integer.any())
+
+    def block_of(self, row: int) -> tuple[str, int]:
+        """The constraint name and its local index for a row number."""
+        for name, start, count in self.blocks:
+            if start <= row < start + count:
+                return name, row - start
+        raise IndexError(row)
+
+    def block_rows(self, name: str) -> np.ndarray:
+        for block, start, count in self.blocks:
+            if block == name:
+                return np.arange(start, start + count)
+        return np.arange(0)
+
+
+def compile_model(model) -> CompiledModel:
+    """Compile a built model (see `models.build_model`) to matrices in the layout's order."""
+    layout = model.layout
+    constraints = [getattr(model, name) for name in layout.families]
+    row_order = [con for component in constraints for con in component.values()]
+    info = LinearStandardFormCompiler().write(
+        model, mixed_form=True, column_order=layout.columns, row_order=row_order)
+    if len(info.rows) != len(row_order) or any(
+            info.rows[i][0] is not row_order[i] for i in range(0, len(row_order), 997)):
+        raise RuntimeError("compiled rows differ from the layout's rows")
+    position = {id(v): i for i, v in enumerate(layout.columns)}
+    columns = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
+                          count=len(info.columns))
+    n = len(layout.columns)
+    # Columns the compiler dropped (used nowhere) come back as empty columns.
+    matrix = sp.csc_array(info.A)
+    if len(columns) != n or not np.array_equal(columns, np.arange(n)):
+        expand = sp.csc_array((np.ones(len(columns)), (columns, np.arange(len(columns)))),
+                              shape=(n, len(columns)))
+        matrix = sp.csc_array((expand @ matrix.T).T)
+    rhs = np.asarray(info.rhs, dtype=float)
+    sense = np.fromiter((r[1] for r in info.rows), dtype=np.int8, count=len(info.rows))
+    row_lower = np.where(sense <= 0, rhs, -INF)
+    row_upper = np.where(sense >= 0, rhs, INF)
+    objectives = {}
+    c = sp.csr_array(info.c)
+    for k, objective in enumerate(info.objectives):
+        dense = np.zeros(n)
+        row = c[[k], :].tocoo()
+        dense[columns[row.col]] = row.data
+        objectives[objective.local_name] = dense
+    blocks, start = [], 0
+    for name, component in zip(layout.families, constraints):
+        blocks.append((name, start, len(component)))
+        start += len(component)
+    return CompiledModel(matrix=matrix, row_lower=row_lower, row_upper=row_upper,
+                         col_lower=np.asarray(layout.lower, float),
+                         col_upper=np.asarray(layout.upper, float),
+                         integer=np.asarray(layout.integer, bool), objectives=objectives,
+                         blocks=blocks)
+
+
+@dataclass
+class StageOutcome:
+    status: str  # optimal, infeasible, time_limit, error
+    value: float | None
+    x: np.ndarray | None
+    message: str = ""
+
+
+class HighsSession:
+    """One HiGHS instance holding the compiled model through every stage."""
+
+    def __init__(self, compiled: CompiledModel, mip_gap: float = 1e-6, threads: int = 1):
+        self.compiled = compiled
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("threads", threads)
+        self.highs.setOptionValue("random_seed", 0)
+        self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
+        self.highs.setOptionValue("mip_abs_gap", 0.0)
+        self.highs.passModel(self._lp())
+        self.extra_rows = 0
+
+    def _lp(self) -> highspy.HighsLp:
+        c = self.compiled
+        lp = highspy.HighsLp()
+        n_rows, n_cols = c.matrix.shape
+        lp.num_col_, lp.num_row_ = n_cols, n_rows
+        lp.col_cost_ = np.zeros(n_cols)
+        lp.col_lower_, lp.col_upper_ = c.col_lower, c.col_upper
+        lp.row_lower_, lp.row_upper_ = c.row_lower, c.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = c.matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = c.matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = c.matrix.data.astype(float)
+        if c.is_mip:
+            lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
+                               highspy.HighsVarType.kContinuous for flag in c.integer]
+        return lp
+
+    def minimise(self, costs: np.ndarray, seconds_left: float | None) -> StageOutcome:
+        h = self.highs
+        n = len(costs)
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(costs, float))
+        h.setOptionValue("time_limit", float(seconds_left) if seconds_left else INF)
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+            h.setOptionValue("presolve", "off")
+            h.run()
+            h.setOptionValue("presolve", "choose")
+            status = h.getModelStatus()
+        has_solution = h.getInfo().primal_solution_status == 2  # feasible
+        x = np.asarray(h.getSolution().col_value) if has_solution else None
+        value = float(np.dot(costs, x)) if has_solution else None
+        if status == highspy.HighsModelStatus.kOptimal:
+            return StageOutcome("optimal", value, x)
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return StageOutcome("infeasible", None, None)
+        if status in (highspy.HighsModelStatus.kTimeLimit,
+                      highspy.HighsModelStatus.kInterrupt):
+            return StageOutcome("time_limit", value, x, "time limit reached")
+        return StageOutcome("error", value, x, f"HiGHS: {h.modelStatusToString(status)}")
+
+    def keep(self, costs: np.ndarray, value: float) -> None:
+        """Row `costs . x <= value * (1 + 1e-6) + 1e-9` (keep this stage's optimum)."""
+        index = np.nonzero(costs)[0]
+        bound = value * (1 + STAGE_RELATIVE) + STAGE_ABSOLUTE if value >= 0 else \
+            value * (1 - STAGE_RELATIVE) + STAGE_ABSOLUTE
+        self.highs.addRow(-INF, bound, len(index), index.astype(np.int32),
+                          np.asarray(costs[index], float))
+        self.extra_rows += 1
+
+    def row_duals(self, costs: np.ndarray, x: np.ndarray) -> np.ndarray | None:
+        """Duals of the model's rows at the current stage. For a MIP, the LP with the integer
+        columns fixed at `x` is solved (then the integers are restored)."""
+        h = self.highs
+        c = self.compiled
+        n_rows = c.matrix.shape[0]
+        if not c.is_mip:
+            solution = h.getSolution()
+            if not solution.dual_valid:
+                return None
+            return np.asarray(solution.row_dual)[:n_rows]
+        fixed = np.nonzero(c.integer)[0].astype(np.int32)
+        values = np.round(x[fixed])
+        h.changeColsIntegrality(len(fixed), fixed,
+                                np.full(len(fixed), highspy.HighsVarType.kContinuous))
+        h.changeColsBounds(len(fixed), fixed, values, values)
+        h.setOptionValue("time_limit", INF)
+        h.run()
+        duals = None
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            duals = np.asarray(h.getSolution().row_dual)[:n_rows]
+        h.changeColsBounds(len(fixed), fixed, c.col_lower[fixed], c.col_upper[fixed])
+        h.changeColsIntegrality(len(fixed), fixed,
+                                np.full(len(fixed), highspy.HighsVarType.kInteger))
+        return duals
+
+    def relaxation_feasible(self) -> bool:
+        """Is the model feasible with integrality dropped (zero objective)?"""
+        probe = highspy.Highs()
+        probe.setOptionValue("output_flag", False)
+        c = self.compiled
+        lp = self._lp()
+        lp.integrality_ = []
+        probe.passModel(lp)
+        probe.run()
+        return probe.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+    def infeasible_subset(self) -> tuple[list[int], list[int]]:
+        """Rows and columns (bounds) of an irreducible infeasible subset of the LP relaxation."""
+        probe = highspy.Highs()
+        probe.setOptionValue("output_flag", False)
+        lp = self._lp()
+        lp.integrality_ = []
+        probe.passModel(lp)
+        probe.setOptionValue("iis_strategy", 4)
+        probe.run()
+        status, iis = probe.getIis()
+        if not iis.valid_:
+            return [], []
+        return list(iis.row_index_), list(iis.col_index_)
+
+
+def elapsed(start: float) -> float:
+    return time.perf_counter() - start

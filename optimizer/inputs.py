@@ -1,0 +1,714 @@
+"""Read and validate a planner's workbook into `Inputs`, or raise one `InputError` with every
+problem found.
+
+workbook (.xlsx, or a folder of .csv) -> raw tables (cells as found, Excel row numbers kept)
+-> typed, checked tables -> `Inputs` (with per-year values resolved).
+
+Nothing here knows about Pyomo. The schema (`schema.py`) says what each column holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import INF, SETTING_BY_KEY, SETTINGS, SHARE_RULES, SHEET_BY_NAME, SHEETS, Column
+
+ROW = "_row"  # the Excel row number of each raw record, kept beside the values
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as a planner would look for it."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        found = "" if self.value is _NOTHING else f"found {_show(self.value)}, "
+        return f"{', '.join(where)}: {found}expected {self.expected}"
+
+
+_NOTHING = object()
+
+
+def _show(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "a blank cell"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+class InputError(Exception):
+    """Every problem found in an input, raised once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    objective: str = "min_cost"
+    fair_share: str = "gdp"
+    fair_share_weights: tuple[tuple[str, float], ...] = ()
+    share_ceiling: float | None = None
+    share_floor: float | None = None
+    fairness_tolerance: float | None = None
+    robustness: int = 0
+    max_growth: float | None = None
+    allow_shortfall: bool = True
+    tie_break: str = "fair_share"
+    currency: str = "USD million"
+    time_limit: float | None = None
+    mip_gap: float = 1e-6
+
+    def as_table(self) -> pd.DataFrame:
+        """The settings as used, defaults filled in (the report's `inputs` sheet)."""
+        rows = []
+        for s in SETTINGS:
+            value = getattr(self, s.key)
+            if s.key == "fair_share_weights":
+                value = ", ".join(f"{k}={w:g}" for k, w in value) if value else None
+            rows.append((s.key, value))
+        return pd.DataFrame(rows, columns=["key", "value"])
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A validated case. Tables are indexed by their names; treat them as read-only.
+
+    - `members`: index member (sheet order); columns of the members sheet, defaults filled
+      (`cap_gdp_share`, `baseline`, `population`, `personnel_cost` NaN where blank).
+    - `capabilities`: index capability; funding_effect, personnel_effect.
+    - `targets`: capability, region, year, target, priority (one row per target).
+    - `equipment`: index equipment; capability, effect, unit_cost, crew, integer.
+    - `inventory`, `access`, `quality`: long tables as in the workbook (names canonical).
+    - `member_years`: index (member, year) over every member and planning year: gdp,
+      floor_share, cap_share (NaN: none), pledge (money) — growth paths, GDP overrides and
+      per-year commitments resolved.
+    """
+
+    source: str
+    sha256: str
+    settings: Settings
+    members: pd.DataFrame
+    capabilities: pd.DataFrame
+    targets: pd.DataFrame
+    equipment: pd.DataFrame
+    inventory: pd.DataFrame
+    access: pd.DataFrame
+    quality: pd.DataFrame
+    member_years: pd.DataFrame
+    scenarios: pd.DataFrame
+    sources: pd.DataFrame
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.targets["year"].unique().tolist())
+
+    @property
+    def regions(self) -> list[str]:
+        return list(dict.fromkeys(self.targets["region"]))
+
+    @property
+    def present_members(self) -> list[str]:
+        return self.members.index[~self.members["absent"]].tolist()
+
+    def __repr__(self) -> str:
+        return (f"Inputs({Path(self.source).name!r}: {len(self.members)} members, "
+                f"{len(self.capabilities)} capabilities, {len(self.regions)} regions, "
+                f"{len(self.years)} years, {len(self.targets)} targets, "
+                f"{len(self.equipment)} equipment types, objective={self.settings.objective!r})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading raw tables
+
+
+def read_inputs(path) -> Inputs:
+    """Read a workbook (.xlsx) or a folder of .csv files and validate it.
+
+    >>> inputs = read_inputs("inputs/tiny.xlsx")        # doctest: +SKIP
+    >>> inputs.settings.objective                       # doctest: +SKIP
+    'min_cost'
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise InputError([Problem(name, None, None, None, _NOTHING,
+                                  "an existing .xlsx workbook or a folder of .csv files")])
+    if path.is_dir():
+        frames, digest = _read_csv_folder(path)
+    elif path.suffix.lower() == ".xlsx":
+        frames, digest = _read_xlsx(path)
+    else:
+        raise InputError([Problem(name, None, None, None, path.suffix or path.name,
+                                  "an .xlsx workbook or a folder of .csv files")])
+    return inputs_from_frames(frames, source=str(path), sha256=digest)
+
+
+def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    import openpyxl  # defusedxml, installed beside it, makes its XML parsing refuse bombs
+
+    data = path.read_bytes()
+    try:
+        from io import BytesIO
+
+        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure to open is one clear line
+        raise InputError([Problem(path.name, None, None, None, _NOTHING,
+                                  f"a readable .xlsx workbook ({type(exc).__name__}: {exc})")]) \
+            from None
+    frames = {}
+    try:
+        for sheet in book.worksheets:
+            frames[sheet.title] = _rows_to_frame(sheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+    return frames, hashlib.sha256(data).hexdigest()
+
+
+def _read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], str]:
+    import csv
+
+    digest = hashlib.sha256()
+    frames = {}
+    for file in sorted(folder.glob("*.csv")):
+        data = file.read_bytes()
+        digest.update(file.name.encode() + b"\0" + data)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError([Problem(file.name, file.stem, None, None, _NOTHING,
+                                      f"UTF-8 text ({exc})")]) from None
+        rows = [tuple(cell if cell.strip() != "" else None for cell in row)
+                for row in csv.reader(text.splitlines())]
+        frames[file.stem] = _rows_to_frame(rows)
+    return frames, digest.hexdigest()
+
+
+def _rows_to_frame(rows) -> pd.DataFrame:
+    """Raw cells to a frame of objects: header from the first non-empty row, blank rows
+    dropped, the Excel row number of each record in column `_row`."""
+    header, records, numbers = None, [], []
+    for number, row in enumerate(rows, start=1):
+        if all(_blank(v) for v in row):
+            continue
+        if header is None:
+            header = [str(v).strip() if not _blank(v) else "" for v in row]
+            continue
+        records.append(list(row[: len(header)]) + [None] * (len(header) - len(row)))
+        numbers.append(number)
+    if header is None:
+        return pd.DataFrame({ROW: pd.Series(dtype=int)})
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame = frame.loc[:, [h != "" for h in header]]
+    frame[ROW] = numbers
+    return frame
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or (
+        isinstance(value, float) and math.isnan(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+class _Collector:
+    """Gathers problems and warnings while the tables are checked."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+
+    def add(self, sheet, row, column, value, expected):
+        self.problems.append(Problem(self.file, sheet, row, column, value, expected))
+
+    def warn(self, text):
+        self.warnings.append(f"{self.file}: {text}")
+
+
+def inputs_from_frames(frames: Mapping[str, pd.DataFrame], source: str = "<frames>",
+                       sha256: str | None = None) -> Inputs:
+    """Validate tables (one DataFrame per sheet, columns named as in the workbook) into `Inputs`.
+
+    This is the path every reader takes, so a case built in code is checked exactly like a
+    workbook. Without a `_row` column, rows are numbered as in a sheet with a header row.
+
+    >>> import pandas as pd
+    >>> inputs = inputs_from_frames({                         # doctest: +SKIP
+    ...     "members": pd.DataFrame({"member": ["A"], "gdp": [100.0]}), ...})
+    """
+    file = Path(source).name
+    found = _Collector(file)
+    tables = _match_sheets(frames, found)
+    if sha256 is None:
+        sha256 = _frames_digest(tables)
+    typed = {}
+    for sheet in SHEETS:
+        if sheet.name in tables:
+            typed[sheet.name] = _typed_table(sheet, tables[sheet.name], found)
+        elif sheet.required:
+            found.add(sheet.name, None, None, _NOTHING, f"a sheet named '{sheet.name}'")
+    if "settings" in typed:
+        settings = _read_settings(typed["settings"], found)
+    else:
+        settings = Settings()
+    if found.problems and not {"members", "capabilities", "targets"} <= typed.keys():
+        raise InputError(found.problems)
+    case = _Case(found, typed, settings)
+    inputs = case.build(source, sha256)
+    if found.problems:
+        raise InputError(found.problems)
+    return inputs
+
+
+def _frames_digest(tables: Mapping[str, pd.DataFrame]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        digest.update(name.encode() + b"\0")
+        digest.update(tables[name].to_csv(index=False).encode())
+    return digest.hexdigest()
+
+
+def _norm(name) -> str:
+    return str(name).strip().lower()
+
+
+def _match_sheets(frames, found: _Collector) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for raw_name, frame in frames.items():
+        name = _norm(raw_name)
+        if name == "readme":
+            continue
+        if name not in SHEET_BY_NAME:
+            found.warn(f"sheet '{raw_name}' is not an input sheet; ignored")
+            continue
+        if name in tables:
+            found.add(raw_name, None, None, _NOTHING, f"only one sheet named '{name}'")
+            continue
+        frame = frame.copy()
+        if ROW not in frame.columns:
+            frame[ROW] = np.arange(2, len(frame) + 2)
+        tables[name] = frame
+    return tables
+
+
+def _typed_table(sheet, raw: pd.DataFrame, found: _Collector) -> pd.DataFrame:
+    """Check each column of one sheet and convert it to its type; blank optional cells get
+    the default (None where the default is 'none')."""
+    columns = {}
+    seen = set()
+    for raw_name in raw.columns:
+        if raw_name == ROW:
+            continue
+        name = _norm(raw_name)
+        if name in seen:
+            found.add(sheet.name, None, raw_name, _NOTHING, f"column '{name}' only once")
+            continue
+        seen.add(name)
+        columns[name] = raw_name
+    rows = raw[ROW].astype(int).tolist()
+    out = {ROW: rows}
+    known = {c.name for c in sheet.columns}
+    for name, raw_name in columns.items():
+        if name not in known and sheet.name != "scenarios":
+            found.warn(f"sheet '{sheet.name}': column '{raw_name}' is not an input column; "
+                       "ignored")
+    for col in sheet.columns:
+        if col.name not in columns:
+            if col.required:
+                found.add(sheet.name, None, col.name, _NOTHING,
+                          f"a column named '{col.name}' ({col.doc or col.expected()})")
+            out[col.name] = [col.default] * len(rows)
+            continue
+        values = raw[columns[col.name]].tolist()
+        out[col.name] = [_cell(col, v, sheet.name, r, found) for v, r in zip(values, rows)]
+    if sheet.name == "scenarios":  # override paths: kept as found, checked by scenario.py
+        for name, raw_name in columns.items():
+            if name != "scenario":
+                out[raw_name.strip()] = raw[raw_name].tolist()
+    table = pd.DataFrame(out)
+    if sheet.key and all(k in columns for k in sheet.key):
+        _check_unique(sheet, table, found)
+    return table
+
+
+_TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n"}
+
+
+def _cell(col: Column, value, sheet: str, row: int, found: _Collector):
+    """One cell to its type, or None with a problem recorded."""
+    if _blank(value):
+        if col.required:
+            found.add(sheet, row, col.name, value, col.expected())
+        return col.default
+    if col.kind == "text":
+        text = str(value).strip() if not isinstance(value, float) else f"{value:g}"
+        return text
+    if col.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        found.add(sheet, row, col.name, value, col.expected())
+        return col.default
+    number = _number(value)
+    if number is None or math.isnan(number) or math.isinf(number):
+        what = "NaN" if number is not None and math.isnan(number) else \
+            "an infinite number" if number is not None else None
+        found.add(sheet, row, col.name, value if what is None else f"{value} ({what})",
+                  col.expected())
+        return None
+    if col.kind == "integer":
+        if number != int(number):
+            found.add(sheet, row, col.name, value, col.expected())
+            return None
+        number = int(number)
+    low_bad = number <= col.low if col.low_open else number < col.low
+    high_bad = number >= col.high if col.high_open else number > col.high
+    if low_bad or high_bad:
+        hint = " (shares of GDP are fractions: 0.02 means 2%)" if \
+            col.unit == "fraction of GDP" and number > 1 else ""
+        found.add(sheet, row, col.name, value, col.expected() + hint)
+        return None
+    return number
+
+
+_PERCENT = re.compile(r"^\s*([-+]?[0-9.eE+-]+)\s*%\s*$")
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    text = str(value).strip()
+    percent = _PERCENT.match(text)
+    try:
+        if percent:
+            return float(percent.group(1)) / 100
+        if text.lower() in ("nan", "inf", "-inf", "infinity", "-infinity", "+inf"):
+            return float(text)
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _check_unique(sheet, table: pd.DataFrame, found: _Collector):
+    keys = table[list(sheet.key)].map(lambda v: v.lower() if isinstance(v, str) else v)
+    valid = keys.notna().all(axis=1)
+    dup = keys[valid].duplicated(keep="first")
+    for index in dup[dup].index:
+        first = keys[valid][(keys[valid] == keys.loc[index]).all(axis=1)].index[0]
+        what = ", ".join(f"{k}={table.at[index, k]}" for k in sheet.key)
+        found.add(sheet.name, int(table.at[index, ROW]), sheet.key[0], table.at[index,
+                  sheet.key[0]], f"one row for {what} (already on row "
+                  f"{int(table.at[first, ROW])})")
+
+
+def _read_settings(table: pd.DataFrame, found: _Collector) -> Settings:
+    values = {}
+    for key, value, row in zip(table["key"], table["value"], table[ROW]):
+        if key is None:
+            continue
+        name = key.strip().lower()
+        setting = SETTING_BY_KEY.get(name)
+        if setting is None:
+            found.add("settings", row, "key", key,
+                      "one of " + ", ".join(s.key for s in SETTINGS))
+            continue
+        if value is None:
+            continue
+        parsed = _setting_value(setting, value, row, found)
+        if parsed is not None:
+            values[name] = parsed
+    weights = values.get("fair_share_weights")
+    if values.get("fair_share") == "mixed" and not weights:
+        found.add("settings", None, "value", _NOTHING,
+                  "a fair_share_weights row (e.g. gdp=0.7, population=0.3) with fair_share mixed")
+    return Settings(**values)
+
+
+def _setting_value(setting, value, row, found: _Collector):
+    text = str(value).strip()
+    if setting.kind == "choice":
+        if text.lower() in setting.choices:
+            return text.lower()
+        found.add("settings", row, "value", value,
+                  f"for {setting.key}, one of {' | '.join(setting.choices)}")
+        return None
+    if setting.kind == "text":
+        return text
+    if setting.kind == "bool":
+        col = Column(setting.key, "bool")
+        return _cell(col, value, "settings", row, found)
+    if setting.kind == "weights":
+        return _weights(text, row, found)
+    col = Column("value", "integer" if setting.kind == "integer" else "number",
+                 low=setting.low, high=setting.high, low_open=setting.low_open)
+    before = len(found.problems)
+    number = _cell(col, value, "settings", row, found)
+    if len(found.problems) > before:
+        problem = found.problems.pop()
+        found.add("settings", row, "value", value, f"for {setting.key}, {problem.expected}")
+    return number
+
+
+def _weights(text: str, row, found: _Collector):
+    weights = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        rule, _, number = part.partition("=")
+        rule = rule.strip().lower()
+        weight = _number(number) if number else None
+        if rule not in SHARE_RULES or weight is None or not math.isfinite(weight) or weight < 0:
+            found.add("settings", row, "value", text,
+                      "fair_share_weights as rule=weight pairs, rules among "
+                      f"{', '.join(SHARE_RULES)}, weights >= 0 (e.g. gdp=0.7, population=0.3)")
+            return None
+        weights[rule] = weights.get(rule, 0.0) + weight
+    total = sum(weights.values())
+    if total <= 0:
+        found.add("settings", row, "value", text, "fair_share_weights summing to more than 0")
+        return None
+    return tuple((rule, weights[rule] / total) for rule in SHARE_RULES if weights.get(rule))
+
+
+class _Case:
+    """Cross-sheet checks (names known, floors under caps, shares possible) and the per-year
+    resolution of GDP and commitments."""
+
+    def __init__(self, found: _Collector, typed: dict[str, pd.DataFrame], settings: Settings):
+        self.found = found
+        self.typed = typed
+        self.settings = settings
+
+    def table(self, name) -> pd.DataFrame:
+        if name in self.typed:
+            return self.typed[name]
+        return pd.DataFrame({ROW: pd.Series(dtype=int),
+                             **{c.name: pd.Series(dtype=object)
+                                for c in SHEET_BY_NAME[name].columns}})
+
+    def names(self, sheet, column) -> dict[str, str]:
+        """Canonical spelling of each name defined in `sheet`, keyed by its lower case."""
+        values = self.table(sheet)[column]
+        return {v.lower(): v for v in values if isinstance(v, str)}
+
+    def resolve(self, table, sheet, column, known: dict[str, str], what: str) -> pd.Series:
+        """Map names to their canonical spelling; unknown names are problems."""
+        out = []
+        for value, row in zip(table[column], table[ROW]):
+            if value is None:
+                out.append(None)
+                continue
+            canonical = known.get(value.lower())
+            if canonical is None:
+                listed = ", ".join(list(known.values())[:12])
+                self.found.add(sheet, row, column, value,
+                               f"{what} defined in the workbook ({listed})")
+            out.append(canonical)
+        return pd.Series(out, index=table.index, dtype=object)
+
+    def build(self, source: str, sha256: str) -> Inputs:
+        members = self.table("members").copy()
+        capabilities = self.table("capabilities").copy()
+        targets = self.table("targets").copy()
+        member_names = self.names("members", "member")
+        capability_names = self.names("capabilities", "capability")
+
+        targets["capability"] = self.resolve(targets, "targets", "capability", capability_names,
+                                             "a capability")
+        region_names = self.names("targets", "region")
+        targets["region"] = targets["region"].map(
+            lambda r: region_names.get(r.lower()) if isinstance(r, str) else r)
+        equipment = self.table("equipment").copy()
+        equipment["capability"] = self.resolve(equipment, "equipment", "capability",
+                                               capability_names, "a capability")
+        equipment_names = self.names("equipment", "equipment")
+        inventory = self._member_table("inventory", member_names,
+                                       ("equipment", equipment_names, "an equipment type"))
+        access = self._member_table("access", member_names,
+                                    ("region", region_names, "a region named in targets"))
+        quality = self._member_table("quality", member_names,
+                                     ("capability", capability_names, "a capability"))
+        gdp_rows = self._member_table("gdp", member_names)
+        commitments = self._member_table("commitments", member_names)
+        sources = self.table("sources")
+        scenarios = self.table("scenarios")
+
+        self._check_members(members)
+        if targets.empty and "targets" in self.typed:
+            self.found.add("targets", None, None, _NOTHING, "at least one target row")
+        if members.empty and "members" in self.typed:
+            self.found.add("members", None, None, _NOTHING, "at least one member row")
+        years = sorted({int(y) for y in targets["year"] if y is not None})
+        member_years = self._member_years(members, years, gdp_rows, commitments)
+        self._check_settings(members)
+
+        def indexed(table, key):
+            table = table.dropna(subset=[key]).drop_duplicates(subset=[key])
+            return table.set_index(key).drop(columns=[ROW])
+
+        def plain(table, keep):
+            return table.dropna(subset=keep).drop(columns=[ROW]).reset_index(drop=True)
+
+        members_out = indexed(members, "member")
+        members_out["absent"] = members_out["absent"].astype(bool)
+        for column in ("gdp", "gdp_growth", "population", "personnel_available",
+                       "personnel_cost", "floor_gdp_share", "cap_gdp_share", "baseline",
+                       "reliability"):
+            members_out[column] = pd.to_numeric(members_out[column]).astype(float)
+        equipment_out = indexed(equipment, "equipment")
+        equipment_out["integer"] = equipment_out["integer"].astype(bool)
+        for column in ("effect", "unit_cost", "crew"):
+            equipment_out[column] = pd.to_numeric(equipment_out[column]).astype(float)
+        targets_out = plain(targets, ["capability", "region", "year", "target"])
+        targets_out = targets_out.astype({"year": int, "target": float, "priority": float})
+        capabilities_out = indexed(capabilities, "capability").astype(float)
+        return Inputs(
+            source=source, sha256=sha256, settings=self.settings,
+            members=members_out, capabilities=capabilities_out, targets=targets_out,
+            equipment=equipment_out,
+            inventory=plain(inventory, ["member", "equipment", "units"]).astype(
+                {"units": float}),
+            access=plain(access, ["member", "region", "allowed"]).astype({"allowed": bool}),
+            quality=plain(quality, ["member", "capability", "multiplier"]).astype(
+                {"multiplier": float}),
+            member_years=member_years,
+            scenarios=scenarios.drop(columns=[ROW]).reset_index(drop=True),
+            sources=sources.drop(columns=[ROW]).reset_index(drop=True),
+            warnings=tuple(self.found.warnings),
+        )
+
+    def _member_table(self, sheet, member_names, other=None) -> pd.DataFrame:
+        table = self.table(sheet).copy()
+        table["member"] = self.resolve(table, sheet, "member", member_names, "a member")
+        if other is not None:
+            column, known, what = other
+            table[column] = self.resolve(table, sheet, column, known, what)
+        return table
+
+    def _check_members(self, members: pd.DataFrame):
+        for _, row in members.iterrows():
+            floor, cap = row["floor_gdp_share"], row["cap_gdp_share"]
+            if floor is not None and cap is not None and floor > cap:
+                self.found.add("members", row[ROW], "floor_gdp_share", floor,
+                               f"a floor no higher than the cap ({cap:g})")
+            avail = row["personnel_available"]
+            if avail is not None and avail > 0 and row["personnel_cost"] is None:
+                self.found.add("members", row[ROW], "personnel_cost", None,
+                               "a personnel cost where personnel_available > 0")
+
+    def _member_years(self, members, years, gdp_rows, commitments) -> pd.DataFrame:
+        """gdp[m,t], floor[m,t], cap[m,t], pledge[m,t] for every member and planning year."""
+        valid = members.dropna(subset=["member", "gdp"]).drop_duplicates(subset=["member"])
+        index = pd.MultiIndex.from_product([valid["member"].tolist(), years],
+                                           names=["member", "year"])
+        frame = pd.DataFrame(index=index)
+        if not len(index):
+            return frame.assign(gdp=[], floor_share=[], cap_share=[], pledge=[])
+        by_member = valid.set_index("member")
+        member = index.get_level_values("member")
+        year = np.asarray(index.get_level_values("year"), dtype=float)
+        growth = by_member["gdp_growth"].fillna(0.0).astype(float).reindex(member).to_numpy()
+        frame["gdp"] = by_member["gdp"].astype(float).reindex(member).to_numpy() * \
+            (1.0 + growth) ** (year - min(years))
+        frame["floor_share"] = by_member["floor_gdp_share"].fillna(0.0).astype(float) \
+            .reindex(member).to_numpy()
+        frame["cap_share"] = pd.to_numeric(by_member["cap_gdp_share"]).astype(float) \
+            .reindex(member).to_numpy()
+        frame["pledge"] = 0.0
+        source_row = {key: ("members", r) for key, r in
+                      zip(index, by_member[ROW].reindex(member).to_numpy())}
+        year_set = set(years)
+        for _, row in gdp_rows.dropna(subset=["member", "year", "gdp"]).iterrows():
+            key = (row["member"], int(row["year"]))
+            if key[1] not in year_set:
+                self.found.warn(f"sheet 'gdp' row {row[ROW]}: year {key[1]} is not a planning "
+                                "year; ignored")
+            elif key in frame.index:
+                frame.at[key, "gdp"] = row["gdp"]
+        for _, row in commitments.dropna(subset=["member", "year"]).iterrows():
+            key = (row["member"], int(row["year"]))
+            if key[1] not in year_set:
+                self.found.warn(f"sheet 'commitments' row {row[ROW]}: year {key[1]} is not a "
+                                "planning year; ignored")
+                continue
+            if key not in frame.index:
+                continue
+            for column, target in (("floor_gdp_share", "floor_share"),
+                                   ("cap_gdp_share", "cap_share"), ("pledge", "pledge")):
+                if row[column] is not None:
+                    frame.at[key, target] = row[column]
+                    source_row[key] = ("commitments", row[ROW])
+        bad = frame["floor_share"] > frame["cap_share"]
+        for key in frame.index[bad]:
+            sheet, row = source_row[key]
+            self.found.add(sheet, int(row), "floor_gdp_share", frame.at[key, "floor_share"],
+                           f"a floor no higher than the cap ({frame.at[key, 'cap_share']:g}) "
+                           f"for {key[0]} in {key[1]}")
+        return frame
+
+    def _check_settings(self, members: pd.DataFrame):
+        s = self.settings
+        present = members[[not bool(a) for a in members["absent"]]] \
+            if len(members) else members
+        count = len(present)
+        rules = {s.fair_share} if s.fair_share != "mixed" else {r for r, _ in
+                                                                s.fair_share_weights}
+        if "population" in rules:
+            for _, row in present.iterrows():
+                if row["population"] is None:
+                    self.found.add("members", row[ROW], "population", None,
+                                   "a population, since the fair-share rule uses it")
+            if count and all(p is not None for p in present["population"]) and \
+                    sum(present["population"]) <= 0:
+                self.found.add("members", None, "population", 0,
+                               "populations summing to more than 0")
+        if s.share_ceiling is not None and count and s.share_ceiling * count < 1:
+            self.found.add("settings", None, "share_ceiling", s.share_ceiling,
+                           f"a share ceiling of at least 1/{count} ({1 / count:.4g}) so that "
+                           f"{count} members' fair shares can sum to 1")
+        if s.share_floor is not None and count and s.share_floor * count > 1:
+            self.found.add("settings", None, "share_floor", s.share_floor,
+                           f"a share floor of at most 1/{count} ({1 / count:.4g}) so that "
+                           f"{count} members' fair shares can sum to 1")
+        if s.share_floor is not None and s.share_ceiling is not None and \
+                s.share_floor > s.share_ceiling:
+            self.found.add("settings", None, "share_floor", s.share_floor,
+                           f"a share floor no higher than the share ceiling ({s.share_ceiling})")
+        if count == 0 and len(members):
+            self.found.add("members", None, "absent", _NOTHING, "at least one member present")
+
+
+__all__ = ["INF", "InputError", "Inputs", "Problem", "Settings", "inputs_from_frames",
+           "read_inputs"]

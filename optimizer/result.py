@@ -1,0 +1,91 @@
+"""The answer of one solve, as plain data.
+
+A `Result` holds only pandas DataFrames, dicts, lists and strings: it pickles, crosses a process
+boundary, and no Pyomo or HiGHS object escapes into it. The report writer, the sweep store, the
+CLI and notebooks all read the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+#: Every status a result can carry (WORKBOOK.md).
+STATUSES = ("optimal", "optimal_with_shortfall", "infeasible", "time_limit", "error")
+
+#: Statuses that carry an allocation a planner can use.
+SOLVED = ("optimal", "optimal_with_shortfall", "time_limit")
+
+#: Column order of each table; the report writes them in this order.
+MEMBER_COLUMNS = [
+    "member", "year", "gdp", "cost", "burden", "fair_share", "actual_share", "deviation",
+    "floor", "cap", "at_floor", "at_cap", "personnel_used", "personnel_available",
+]
+ALLOCATION_COLUMNS = [
+    "member", "year", "region", "capability", "resource", "item", "quantity", "cost", "deterrence",
+]
+DETERRENCE_COLUMNS = [
+    "capability", "region", "year", "target", "priority", "achieved", "protected", "shortfall",
+    "marginal_cost",
+]
+STAGE_COLUMNS = ["stage", "name", "value", "status", "seconds"]
+
+#: Keys of the summary, in the order the report lists them (WORKBOOK.md, summary sheet).
+SUMMARY_KEYS = [
+    "status", "objective", "shortfall_index", "objective_value", "total_cost", "max_burden",
+    "min_burden", "members_at_cap", "solver", "solve_seconds", "variables", "constraints",
+    "input_file", "input_sha256", "created_at", "version",
+]
+
+
+def empty_frame(columns: list[str]) -> pd.DataFrame:
+    """A table with the given columns and no rows (for results without a solution)."""
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `solve` returns.
+
+    - `status`: one of `STATUSES`.
+    - `summary`: dict with the `SUMMARY_KEYS` (values are numbers, strings or None).
+    - `stages`: one row per lexicographic stage solved (stage, name, value, status, seconds).
+    - `members`: per member and year, `MEMBER_COLUMNS`; `floor` and `cap` are the money bounds
+      on the member's cost that year (`max(floor share * gdp, pledge)` and `cap share * gdp`;
+      NaN where there is no cap); `burden`, `fair_share`, `actual_share` are fractions.
+    - `allocation`: nonzero allocations only, `ALLOCATION_COLUMNS`; `resource` is `funding`,
+      `personnel` or `equipment`, `item` the equipment type (else empty).
+    - `deterrence`: per target, `DETERRENCE_COLUMNS`; `protected` is NaN without robustness;
+      `marginal_cost` is the money one more unit of that target costs (NaN where unknown).
+    - `settings`: the settings as used, defaults filled in (`key`, `value`).
+    - `conflicts`: for an infeasible plan, sentences in the inputs' own words.
+    - `warnings`: anything the planner should know that did not stop the solve.
+    - `sources`: the input's `sources` sheet (may be empty).
+    """
+
+    status: str
+    summary: dict
+    stages: pd.DataFrame
+    members: pd.DataFrame
+    allocation: pd.DataFrame
+    deterrence: pd.DataFrame
+    settings: pd.DataFrame
+    conflicts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sources: pd.DataFrame = field(default_factory=lambda: empty_frame(
+        ["sheet", "column", "source", "edition", "note"]))
+
+    @property
+    def solved(self) -> bool:
+        """True when the result carries an allocation."""
+        return self.status in SOLVED
+
+    def __repr__(self) -> str:
+        s = self.summary
+        parts = [f"status={self.status!r}", f"objective={s.get('objective')!r}"]
+        for key in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
+            value = s.get(key)
+            if value is not None:
+                parts.append(f"{key}={value:.6g}")
+        return f"Result({', '.join(parts)})"

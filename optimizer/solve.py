@@ -1,0 +1,163 @@
+"""Solve a case in lexicographic stages (MODEL.md) and return a `Result`.
+
+Stage 1 minimises the shortfall index (when shortfall is allowed), stage 2 the chosen
+objective, stage 3 total cost (for min_max_burden and min_deviation), and the tie-break the
+deviation from fair shares; after each stage a row keeps it within (1 + 1e-6) of its optimum
+(+1e-9). Everything runs on one HiGHS instance (see `highs_adapter.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+
+from . import __version__ as VERSION
+from .conflicts import describe_rows, unreachable_targets
+from .extract import allocation_table, deterrence_table, members_table
+from .result import (
+    ALLOCATION_COLUMNS,
+    DETERRENCE_COLUMNS,
+    MEMBER_COLUMNS,
+    STAGE_COLUMNS,
+    Result,
+    empty_frame,
+)
+
+SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (MODEL.md)
+
+
+def solve(inputs, objective: str | None = None, time_limit: float | None = None) -> Result:
+    """Solve `inputs` (optionally with another objective or time limit) and return a Result.
+
+    >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
+    >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from models import build_model
+
+    from .highs_adapter import HighsSession, compile_model
+
+    started = time.perf_counter()
+    changes = {}
+    if objective is not None:
+        changes["objective"] = objective
+    if time_limit is not None:
+        changes["time_limit"] = float(time_limit)
+    if changes:
+        inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
+                                                                          **changes))
+    settings = inputs.settings
+    model = build_model(inputs)
+    layout = model.layout
+    warnings = list(inputs.warnings)
+    if len(layout.unreachable) and not settings.allow_shortfall:
+        return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
+                                 warnings, started, len(layout.columns), 0)
+    compiled = compile_model(model)
+    session = HighsSession(compiled, mip_gap=settings.mip_gap)
+    n_vars, n_rows = compiled.matrix.shape[1], compiled.matrix.shape[0]
+
+    stages, x, marginal, status = [], None, None, "optimal"
+    for number, name in enumerate(layout.stages, start=1):
+        costs = compiled.objectives[name]
+        left = None
+        if settings.time_limit is not None:
+            left = max(settings.time_limit - (time.perf_counter() - started), 1e-3)
+        stage_start = time.perf_counter()
+        outcome = session.minimise(costs, left)
+        seconds = time.perf_counter() - stage_start
+        if outcome.status == "infeasible":
+            conflicts = _explain(session, layout, compiled, settings)
+            stages.append((number, name, None, "infeasible", seconds))
+            return _without_solution(inputs, "infeasible", stages, conflicts, warnings,
+                                     started, n_vars, n_rows)
+        if outcome.x is None:
+            stages.append((number, name, None, outcome.status, seconds))
+            if x is None:
+                return _without_solution(inputs, outcome.status, stages,
+                                         [outcome.message] if outcome.message else [],
+                                         warnings, started, n_vars, n_rows)
+            status = outcome.status
+            break
+        x = outcome.x
+        stages.append((number, name, outcome.value, outcome.status, seconds))
+        if name == "total_cost":
+            duals = session.row_duals(costs, x)
+            if duals is not None:
+                marginal = np.full(len(layout.targets), np.nan)
+                marginal[layout.deterrence_rows] = duals[compiled.block_rows("deterrence")]
+        if outcome.status != "optimal":
+            status = outcome.status
+            warnings.append(f"stage {number} ({name}) stopped early: {outcome.message}")
+            break
+        if number < len(layout.stages):
+            session.keep(costs, outcome.value)
+
+    stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
+    members = members_table(inputs, layout, x)
+    allocation = allocation_table(layout, x)
+    deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
+    values = dict(zip(stage_table["name"], stage_table["value"]))
+    shortfall_index = float(values.get("shortfall_index", 0.0))
+    objective_name = {"min_cost": "total_cost", "min_max_burden": "max_burden",
+                      "min_deviation": "deviation"}[settings.objective]
+    if status == "optimal" and shortfall_index > SHORTFALL_TOLERANCE:
+        status = "optimal_with_shortfall"
+    present = members[members["member"].isin(layout.members)]
+    summary = _summary(inputs, status, started, n_vars, n_rows)
+    summary.update(
+        shortfall_index=shortfall_index,
+        objective_value=values.get(objective_name),
+        # the value of the cost stage (MODEL.md: reported stage values are those of stages
+        # 1-3); the tie-break may raise the members' sum by at most 1e-6 relative.
+        total_cost=float(values.get("total_cost", present["cost"].sum())),
+        max_burden=float(present["burden"].max()) if len(present) else None,
+        min_burden=float(present["burden"].min()) if len(present) else None,
+        members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),
+    )
+    return Result(status=status, summary=summary, stages=stage_table, members=members,
+                  allocation=allocation, deterrence=deterrence,
+                  settings=settings.as_table(), conflicts=[], warnings=warnings,
+                  sources=inputs.sources)
+
+
+def _explain(session, layout, compiled, settings) -> list[str]:
+    """Why the model is infeasible, in the inputs' words."""
+    if compiled.is_mip and session.relaxation_feasible():
+        kinds = sorted(set(layout.units.loc[layout.units["integer"], "equipment"]))
+        return ["The plan is feasible only with fractional units of integer equipment "
+                f"({', '.join(kinds)}): with whole units the targets and limits conflict."]
+    rows, columns = session.infeasible_subset()
+    if not rows and not columns:
+        return ["The limits conflict, but HiGHS could not isolate which (no IIS found)."]
+    return describe_rows(layout, compiled, rows, columns, settings.currency)
+
+
+def _summary(inputs, status, started, n_vars, n_rows) -> dict:
+    import highspy
+
+    return {
+        "status": status, "objective": inputs.settings.objective, "shortfall_index": None,
+        "objective_value": None, "total_cost": None, "max_burden": None, "min_burden": None,
+        "members_at_cap": None,
+        "solver": f"HiGHS {highspy.Highs().version()}",
+        "solve_seconds": round(time.perf_counter() - started, 3),
+        "variables": n_vars, "constraints": n_rows, "input_file": inputs.source,
+        "input_sha256": inputs.sha256,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "version": VERSION,
+    }
+
+
+def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows):
+    import pandas as pd
+
+    return Result(status=status, summary=_summary(inputs, status, started, n_vars, n_rows),
+                  stages=pd.DataFrame(stages, columns=STAGE_COLUMNS),
+                  members=empty_frame(MEMBER_COLUMNS), allocation=empty_frame(ALLOCATION_COLUMNS),
+                  deterrence=empty_frame(DETERRENCE_COLUMNS), settings=inputs.settings.as_table(),
+                  conflicts=conflicts, warnings=warnings, sources=inputs.sources)

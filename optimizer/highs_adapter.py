@@ -9,6 +9,8 @@ Pyomo marks these interfaces as changing between releases: only this module touc
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -20,6 +22,23 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 INF = highspy.kHighsInf
 STAGE_RELATIVE = 1e-6  # keep stage k within (1 + 1e-6) of its optimum ...
 STAGE_ABSOLUTE = 1e-9  # ... plus 1e-9 (MODEL.md)
+
+
+def quiet_highs() -> highspy.Highs:
+    """A silent HiGHS instance. HiGHS prints its banner to file descriptor 1 when the first
+    instance of a process is made, which would corrupt `burden solve --json`: the descriptor
+    points at the null device for that moment."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 @dataclass
@@ -109,8 +128,7 @@ class HighsSession:
 
     def __init__(self, compiled: CompiledModel, mip_gap: float = 1e-6, threads: int = 1):
         self.compiled = compiled
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = quiet_highs()
         self.highs.setOptionValue("threads", threads)
         self.highs.setOptionValue("random_seed", 0)
         self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
@@ -196,9 +214,7 @@ class HighsSession:
 
     def relaxation_feasible(self) -> bool:
         """Is the model feasible with integrality dropped (zero objective)?"""
-        probe = highspy.Highs()
-        probe.setOptionValue("output_flag", False)
-        c = self.compiled
+        probe = quiet_highs()
         lp = self._lp()
         lp.integrality_ = []
         probe.passModel(lp)
@@ -207,8 +223,7 @@ class HighsSession:
 
     def infeasible_subset(self) -> tuple[list[int], list[int]]:
         """Rows and columns (bounds) of an irreducible infeasible subset of the LP relaxation."""
-        probe = highspy.Highs()
-        probe.setOptionValue("output_flag", False)
+        probe = quiet_highs()
         lp = self._lp()
         lp.integrality_ = []
         probe.passModel(lp)

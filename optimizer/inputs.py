@@ -122,6 +122,15 @@ class Inputs:
     scenarios: pd.DataFrame
     sources: pd.DataFrame
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def with_overrides(self, overrides: Mapping[str, object], scenario: str | None = None):
+        """A new, validated `Inputs` with override paths applied (WORKBOOK.md, Sweeps), e.g.
+        `{"settings.robustness": 1, "members[Poland].cap_gdp_share": 0.05}`. The original
+        is never changed; a bad path or value raises `InputError` naming it."""
+        from .scenario import apply_overrides
+
+        return apply_overrides(self, overrides, scenario)
 
     @property
     def years(self) -> list[int]:
@@ -352,7 +361,8 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector) -> pd.DataFrame:
         for name, raw_name in columns.items():
             if name != "scenario":
                 out[raw_name.strip()] = raw[raw_name].tolist()
-    table = pd.DataFrame(out)
+    table = pd.DataFrame({name: pd.Series(values, dtype=int if name == ROW else object)
+                          for name, values in out.items()})
     if sheet.key and all(k in columns for k in sheet.key):
         _check_unique(sheet, table, found)
     return table
@@ -607,6 +617,7 @@ class _Case:
             scenarios=scenarios.drop(columns=[ROW]).reset_index(drop=True),
             sources=sources.drop(columns=[ROW]).reset_index(drop=True),
             warnings=tuple(self.found.warnings),
+            tables={name: table.copy() for name, table in self.typed.items()},
         )
 
     def _member_table(self, sheet, member_names, other=None) -> pd.DataFrame:

@@ -138,13 +138,13 @@ def _explain(session, layout, compiled, settings) -> list[str]:
 
 
 def _summary(inputs, status, started, n_vars, n_rows) -> dict:
-    import highspy
+    from importlib.metadata import version
 
     return {
         "status": status, "objective": inputs.settings.objective, "shortfall_index": None,
         "objective_value": None, "total_cost": None, "max_burden": None, "min_burden": None,
         "members_at_cap": None,
-        "solver": f"HiGHS {highspy.Highs().version()}",
+        "solver": f"HiGHS {version('highspy')} (highspy)",
         "solve_seconds": round(time.perf_counter() - started, 3),
         "variables": n_vars, "constraints": n_rows, "input_file": inputs.source,
         "input_sha256": inputs.sha256,

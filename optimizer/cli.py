@@ -1,0 +1,172 @@
+"""The `burden` command: thin glue between arguments and the public API.
+
+Exit codes (WORKBOOK.md): 0 solved (also with shortfall), 1 no solution, 2 bad input or usage.
+No traceback reaches a planner unless `--debug` asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from .inputs import InputError
+
+EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Group(click.Group):
+    """Turns any unexpected exception into one line and exit code 1 (2 for bad input)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as error:
+            _print_problems(error)
+            sys.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_NO_SOLUTION)
+        except Exception as error:  # noqa: BLE001 - a planner sees one line, never a traceback
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {type(error).__name__}: {error} (run with --debug for details)",
+                       err=True)
+            sys.exit(EXIT_NO_SOLUTION)
+
+
+def _print_problems(error: InputError) -> None:
+    count = len(error.problems)
+    click.echo(f"{count} problem{'s' if count != 1 else ''} in the input:", err=True)
+    for problem in error.problems:
+        click.echo(f"  {problem}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks (for developers).")
+@click.version_option(package_name="burden")
+@click.pass_context
+def main(ctx, debug):
+    """burden: share the burden of deterrence across an alliance."""
+    ctx.obj = {"debug": debug}
+
+
+def _load(path: str, overrides: tuple[str, ...] = ()):
+    from .inputs import read_inputs
+    from .scenario import parse_assignment
+
+    inputs = read_inputs(path)
+    if overrides:
+        pairs = dict(parse_assignment(text) for text in overrides)
+        inputs = inputs.with_overrides(pairs)
+    return inputs
+
+
+def _default_output(input_path: str, suffix: str) -> Path:
+    return Path.cwd() / f"{Path(input_path).stem}-{suffix}.xlsx"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _check_output(input_path: str, output: Path) -> None:
+    if _same_file(Path(input_path), output):
+        raise click.UsageError(f"-o {output} names the input itself; the input is never "
+                               "overwritten: choose another report path")
+    if output.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"-o {output}: the report is an .xlsx workbook")
+
+
+def _jsonable(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Report path (default: <input stem>-report.xlsx in this folder).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override an input, e.g. --set settings.objective=min_max_burden.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def solve(input_path, output, overrides, as_json):
+    """Solve INPUT and write its report."""
+    from . import solve as run_solve
+    from . import write_report
+
+    output = Path(output) if output else _default_output(input_path, "report")
+    _check_output(input_path, output)
+    inputs = _load(input_path, overrides)
+    for warning in inputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    result = run_solve(inputs)
+    written = write_report(result, output, overwrite_input=str(input_path))
+    if as_json:
+        summary = {k: _jsonable(v) for k, v in result.summary.items()}
+        summary["conflicts"] = result.conflicts
+        summary["report"] = str(written)
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        _print_summary(result, written)
+    sys.exit(EXIT_SOLVED if result.solved else EXIT_NO_SOLUTION)
+
+
+def _print_summary(result, written: Path) -> None:
+    s = result.summary
+    currency = dict(zip(result.settings["key"], result.settings["value"])).get("currency", "")
+    click.echo(f"status: {result.status}")
+    if result.solved:
+        click.echo(f"objective ({s['objective']}): {s['objective_value']:,.6g}")
+        click.echo(f"shortfall index: {s['shortfall_index']:.6g}")
+        click.echo(f"total cost: {s['total_cost']:,.1f} {currency}")
+        click.echo(f"burden: max {s['max_burden']:.2%} of GDP, min {s['min_burden']:.2%}; "
+                   f"members at cap: {s['members_at_cap']}")
+    for line in result.conflicts:
+        click.echo(f"conflict: {line}")
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(f"report: {written}")
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+def validate(input_path):
+    """Read and check INPUT only; print counts or every problem."""
+    inputs = _load(input_path)
+    for warning in inputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    present = len(inputs.present_members)
+    click.echo(f"{Path(input_path).name}: valid")
+    click.echo(f"  members: {len(inputs.members)} ({present} present)")
+    click.echo(f"  capabilities: {len(inputs.capabilities)}, regions: {len(inputs.regions)}, "
+               f"years: {inputs.years[0]}-{inputs.years[-1]} ({len(inputs.years)})")
+    click.echo(f"  targets: {len(inputs.targets)}, equipment types: {len(inputs.equipment)}, "
+               f"scenarios: {len(inputs.scenarios)}")
+    click.echo(f"  objective: {inputs.settings.objective}, fair share: "
+               f"{inputs.settings.fair_share}")
+
+
+@main.command()
+@click.argument("output", type=click.Path(dir_okay=False))
+def template(output):
+    """Write a template workbook that `burden validate` accepts."""
+    from .template import write_template
+
+    path = write_template(output)
+    click.echo(f"template: {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

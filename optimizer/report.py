@@ -282,6 +282,7 @@ def burden_chart(ws: Worksheet, members: pd.DataFrame, year: str) -> BarChart:
     chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=bottom),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=bottom))
+    chart.width = min(max(chart.width, 1.2 * len(shares)), 48)  # room for every member's name
     return chart
 
 

@@ -7,7 +7,7 @@ The public API (ARCHITECTURE.md):
     result = solve(inputs)
     write_report(result, "alliance-report.xlsx")
 
-Pyomo and HiGHS are imported on first use, so reading and validating stay quick.
+Pyomo and HiGHS are imported on the first solve, so reading and validating stay quick.
 """
 
 from __future__ import annotations
@@ -15,22 +15,12 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .inputs import InputError, Inputs, Problem, inputs_from_frames, read_inputs  # noqa: E402
+from .report import write_report  # noqa: E402
 from .result import Result  # noqa: E402
 
-
-def solve(inputs, objective=None, time_limit=None):
-    """Solve a case in lexicographic stages and return a `Result` (see `optimizer.solve`)."""
-    from .solve import solve as _solve
-
-    return _solve(inputs, objective=objective, time_limit=time_limit)
-
-
-def write_report(result, path, **options):
-    """Write the Excel report of a `Result` (see `optimizer.report`)."""
-    from .report import write_report as _write_report
-
-    return _write_report(result, path, **options)
-
+# `from .solve import solve` binds the name to the function after the submodule import has set
+# the package attribute `solve` to the module; Pyomo itself is only imported on the first solve.
+from .solve import solve  # noqa: E402
 
 __all__ = ["InputError", "Inputs", "Problem", "Result", "inputs_from_frames", "read_inputs",
            "solve", "write_report", "__version__"]

@@ -71,15 +71,10 @@ def _default_output(input_path: str, suffix: str) -> Path:
     return Path.cwd() / f"{Path(input_path).stem}-{suffix}.xlsx"
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
 def _check_output(input_path: str, output: Path) -> None:
-    if _same_file(Path(input_path), output):
+    from .report import same_file
+
+    if same_file(Path(input_path), output):
         raise click.UsageError(f"-o {output} names the input itself; the input is never "
                                "overwritten: choose another report path")
     if output.suffix.lower() != ".xlsx":

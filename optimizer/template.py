@@ -3,8 +3,6 @@ each (consistent, so `burden validate` accepts it), and a `readme` sheet explain
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from .schema import SETTINGS, SHEETS
@@ -30,6 +28,8 @@ def write_template(path) -> Path:
     """Write the template to `path` (via a temporary file and a rename)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from .report import save_atomically
 
     path = Path(path)
     book = Workbook()
@@ -80,12 +80,5 @@ def write_template(path) -> Path:
         for index, _ in enumerate(header, start=1):
             ws.column_dimensions[ws.cell(1, index).column_letter].width = 20
 
-    handle, temporary = tempfile.mkstemp(dir=path.parent or Path.cwd(), suffix=".xlsx")
-    os.close(handle)
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    save_atomically(book, path)
     return path

@@ -38,6 +38,7 @@ def build_model(inputs) -> pyo.ConcreteModel:
     settings = inputs.settings
     with PauseGC():
         layout = build_layout(inputs)
+        layout.gamma = settings.robustness
         model = pyo.ConcreteModel(name="burden")
         declare_variables(model, layout, settings)
         add_deterrence(model, layout, settings.robustness, settings.allow_shortfall)

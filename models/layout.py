@@ -48,6 +48,15 @@ class Layout:
     upper: list = field(default_factory=list)
     integer: list = field(default_factory=list)
     families: dict = field(default_factory=dict)  # constraint name -> family label
+    # Filled in by the families, for extraction and infeasibility explanations:
+    gamma: int = 0
+    stages: list = field(default_factory=list)  # objectives in the order they are minimised
+    deterrence_rows: np.ndarray | None = None  # target number of each deterrence row
+    unreachable: pd.DataFrame | None = None  # targets no one can reach (no row, no shortfall)
+    robust_links: pd.DataFrame | None = None  # (target_row, member, ...) of each mu column
+    equipment_rows: pd.DataFrame | None = None  # (member, equipment, year) of each row
+    ramp_rows: pd.DataFrame | None = None  # (member, year) of each ramp row
+    baseline_rows: pd.DataFrame | None = None  # (member, year) of each baseline row
 
     def column(self, name: str, positions) -> np.ndarray:
         """Global column numbers of positions within one variable component."""

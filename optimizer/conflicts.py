@@ -24,34 +24,36 @@ def describe_rows(layout, compiled, rows, columns, currency: str) -> list[str]:
             targets.append(t)
         elif name == "robust_link":
             link = layout.robust_links.iloc[index]
-            limits.append(f"robustness {layout.gamma}: {link['member']} may be counted on for "
-                          "nothing there")
+            limits.append((f"robustness (gamma = {layout.gamma}): members that may deliver "
+                           "nothing there:", str(link["member"])))
         elif name == "equipment_inventory":
             e = layout.equipment_rows.iloc[index]
             units = layout.units
             held = units.loc[(units["member"] == e["member"]) &
                              (units["equipment"] == e["equipment"]), "inv"].iloc[0]
-            limits.append(f"{e['member']}'s inventory of {e['equipment']} ({held:g} units) "
-                          f"in {e['year']}")
+            limits.append((f"the inventory of {e['equipment']} held by",
+                           f"{e['member']} ({held:g} units)"))
         elif name in ("fairness_lower", "fairness_upper"):
             r = my.iloc[index]
             side = "at least" if name == "fairness_lower" else "at most"
-            limits.append(f"the fairness band: {r['member']} must pay {side} "
-                          f"(1 {'-' if side == 'at least' else '+'} tau) x its fair share "
-                          f"({r['share']:.2%}) of the {r['year']} total")
+            limits.append((f"the fairness band (each pays {side} (1 "
+                           f"{'-' if side == 'at least' else '+'} tau) x its fair share of the "
+                           "year's total) for", f"{r['member']} in {r['year']} "
+                           f"(fair share {r['share']:.2%})"))
         elif name == "ramp":
             r = layout.ramp_rows.iloc[index]
-            limits.append(f"the ramp: {r['member']}'s spending may grow by at most "
-                          f"max_growth a year into {r['year']}")
+            limits.append(("the ramp (spending grows by at most max_growth a year) for",
+                           f"{r['member']} into {r['year']}"))
         elif name == "ramp_baseline":
             r = layout.baseline_rows.iloc[index]
             base = my.loc[(my["member"] == r["member"]) & my["first"], "baseline"].iloc[0]
-            limits.append(f"the ramp from {r['member']}'s baseline ({_money(base, currency)}) "
-                          f"into {r['year']}")
+            limits.append(("the ramp from the baseline for",
+                           f"{r['member']} (baseline {_money(base, currency)}, into "
+                           f"{r['year']})"))
     for col in columns:
         limits.extend(_describe_bound(layout, int(col), currency))
     sentences = []
-    limit_text = "; ".join(dict.fromkeys(limits)) if limits else "the members' limits"
+    limit_text = _grouped(limits) if limits else "the members' limits"
     for t in targets:
         sentences.append(
             f"Target {t['capability']} in {t['region']} in {t['year']} "
@@ -59,6 +61,17 @@ def describe_rows(layout, compiled, rows, columns, currency: str) -> list[str]:
     if not targets:
         sentences.append(f"These limits cannot all hold: {limit_text}.")
     return sentences
+
+
+def _grouped(limits: list[tuple[str, str]]) -> str:
+    """Join (kind, item) limits into one phrase per kind, in order of first appearance:
+    "the commitments of A (..), B (..); the deployable personnel of C (..)"."""
+    groups: dict[str, list[str]] = {}
+    for kind, item in limits:
+        items = groups.setdefault(kind, [])
+        if item not in items:
+            items.append(item)
+    return "; ".join(f"{kind} {', '.join(items)}" for kind, items in groups.items())
 
 
 def _describe_bound(layout, col: int, currency: str) -> list[str]:
@@ -76,13 +89,15 @@ def _describe_bound(layout, col: int, currency: str) -> list[str]:
             floor = f"floor {r['floor_share']:.2%} of GDP"
             if r["pledge"] > 0:
                 floor += f" or pledge {_money(r['pledge'], currency)}"
-            return [f"{r['member']}'s commitments in {r['year']} ({floor}, at least "
-                    f"{_money(r['lower'], currency)}; {cap})"]
+            return [("the commitments of", f"{r['member']} in {r['year']} ({floor}, at least "
+                     f"{_money(r['lower'], currency)}; {cap})")]
         if name == "persons":
             r = my.iloc[index]
-            return [f"{r['member']}'s deployable personnel ({r['avail']:,.0f}) in {r['year']}"]
+            return [("the deployable personnel of",
+                     f"{r['member']} ({r['avail']:,.0f} persons in {r['year']})")]
         u = layout.units.iloc[index]
-        return [f"{u['member']}'s inventory of {u['equipment']} ({u['inv']:g} units)"]
+        return [(f"the inventory of {u['equipment']} held by",
+                 f"{u['member']} ({u['inv']:g} units)")]
     return []
 
 

@@ -1,0 +1,184 @@
+"""The `burden` command as a planner runs it: a subprocess in a scratch folder (WORKBOOK.md,
+"Command line": exit 0 solved, 1 no solution, 2 bad input or usage; never a traceback)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import good_sheets, set_cell, write_workbook
+
+BURDEN = Path(sys.executable).with_name("burden")
+TINY = Path(__file__).resolve().parents[1] / "inputs" / "tiny.xlsx"
+
+
+def burden(cwd, *args):
+    assert BURDEN.exists(), f"console script not installed beside {sys.executable}"
+    done = subprocess.run([str(BURDEN), *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+    assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    return done
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def bad_workbook(folder) -> Path:
+    sheets = good_sheets()
+    for sheet, row, column, value in (("members", 3, "gdp", "lots"),
+                                      ("targets", 4, "capability", "sea"),
+                                      ("capabilities", 2, "funding_effect", -1),
+                                      ("inventory", 2, "equipment", "jet"),
+                                      ("settings", 2, "value", "max_fun")):
+        set_cell(sheets, sheet, row, column, value)
+    return write_workbook(folder / "bad.xlsx", sheets)
+
+
+def tiny_sheets() -> dict[str, list[list]]:
+    book = openpyxl.load_workbook(TINY, read_only=True)
+    try:
+        return {ws.title: [list(row) for row in ws.iter_rows(values_only=True)]
+                for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def test_validate_good_workbook_prints_counts(tmp_path):
+    write_workbook(tmp_path / "plan.xlsx", good_sheets())
+    done = burden(tmp_path, "validate", "plan.xlsx")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "plan.xlsx: valid" in out
+    assert "members: 3 (3 present)" in out
+    assert "capabilities: 2, regions: 2, years: 2026-2028 (3)" in out
+    assert "targets: 6, equipment types: 1, scenarios: 0" in out
+    assert "objective: min_cost, fair share: gdp" in out
+
+
+def test_validate_bad_workbook_prints_every_problem(tmp_path):
+    bad_workbook(tmp_path)
+    done = burden(tmp_path, "validate", "bad.xlsx")
+    assert done.returncode == 2
+    assert "valid" not in done.stdout
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    assert lines[0] == "5 problems in the input:"
+    problems = lines[1:]
+    assert len(problems) == 5, done.stderr
+    for sheet, row, column, found in (("members", 3, "gdp", "'lots'"),
+                                      ("targets", 4, "capability", "'sea'"),
+                                      ("capabilities", 2, "funding_effect", "-1"),
+                                      ("inventory", 2, "equipment", "'jet'"),
+                                      ("settings", 2, "value", "'max_fun'")):
+        where = f"bad.xlsx, sheet '{sheet}', row {row}, column '{column}': found {found}"
+        assert sum(line.startswith(where) for line in problems) == 1, (where, done.stderr)
+    assert all("expected" in line for line in problems)
+
+
+def test_solve_writes_default_report_in_cwd(tmp_path):
+    done = burden(tmp_path, "solve", TINY)
+    assert done.returncode == 0, done.stderr
+    assert "status: optimal" in done.stdout
+    assert "total cost: 145.0 USD million" in done.stdout
+    report = tmp_path / "tiny-report.xlsx"
+    assert f"report: {report}" in done.stdout
+    book = openpyxl.load_workbook(report, read_only=True)
+    try:
+        assert "summary" in book.sheetnames
+    finally:
+        book.close()
+
+
+def test_solve_json_to_named_report(tmp_path):
+    done = burden(tmp_path, "solve", TINY, "-o", "other.xlsx", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "optimal"
+    assert summary["objective"] == "min_cost"
+    assert summary["total_cost"] == pytest.approx(145, rel=1e-6)
+    assert summary["shortfall_index"] == pytest.approx(0, abs=1e-6)
+    assert tmp_path / summary["report"] == tmp_path / "other.xlsx"  # as given, or absolute
+    assert (tmp_path / "other.xlsx").is_file()
+    assert not (tmp_path / "tiny-report.xlsx").exists()
+
+
+def test_set_changes_the_objective(tmp_path):
+    done = burden(tmp_path, "solve", TINY, "--json", "--set",
+                  "settings.objective=min_max_burden")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["objective"] == "min_max_burden"
+    # Alpha at its cap delivers 25 points for 20; Beta buys the other 125 of 3000 GDP
+    assert summary["objective_value"] == pytest.approx(125 / 3000, rel=1e-6)
+    assert summary["max_burden"] == pytest.approx(125 / 3000, rel=1e-6)
+
+
+@pytest.mark.parametrize(("assignment", "words"), [
+    ("settings.colour=blue", "settings.colour"),
+    ("nonsense", "PATH=VALUE"),
+])
+def test_bad_set_exits_2(tmp_path, assignment, words):
+    done = burden(tmp_path, "solve", TINY, "--set", assignment)
+    assert done.returncode == 2
+    assert words in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_naming_the_input_exits_2_and_leaves_it_alone(tmp_path):
+    case = tmp_path / "case.xlsx"
+    shutil.copyfile(TINY, case)
+    before = sha256(case)
+    done = burden(tmp_path, "solve", "case.xlsx", "-o", case)  # relative vs absolute spelling
+    assert done.returncode == 2
+    assert "names the input itself" in done.stderr
+    assert sha256(case) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
+
+
+def test_bad_input_writes_no_report(tmp_path):
+    bad_workbook(tmp_path)
+    done = burden(tmp_path, "solve", "bad.xlsx", "-o", "out.xlsx")
+    assert done.returncode == 2
+    assert "5 problems in the input:" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx"]
+
+
+def test_infeasible_exits_1_and_names_the_target(tmp_path):
+    sheets = tiny_sheets()
+    set_cell(sheets, "settings", 4, "value", False)  # allow_shortfall
+    assert sheets["settings"][3][0] == "allow_shortfall"
+    set_cell(sheets, "capabilities", 2, "capability", "cyber")
+    sheets["targets"][1] = ["cyber", "baltic", 2031, 100_000, 1]  # far beyond every cap
+    write_workbook(tmp_path / "hard.xlsx", sheets)
+    done = burden(tmp_path, "solve", "hard.xlsx")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "status: infeasible" in done.stdout
+    lines = [line for line in done.stdout.splitlines()
+             if "cyber" in line and "baltic" in line and "2031" in line]
+    assert lines, done.stdout
+    assert "100,000" in lines[0]
+
+
+def test_missing_input_exits_2_with_one_line(tmp_path):
+    done = burden(tmp_path, "solve", "nowhere.xlsx")
+    assert done.returncode == 2
+    naming = [line for line in done.stderr.splitlines() if "nowhere.xlsx" in line]
+    assert len(naming) == 1, done.stderr
+    assert "expected an existing .xlsx workbook" in naming[0]
+    assert len(done.stderr.strip().splitlines()) <= 2  # a count line and the problem
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_validates(tmp_path):
+    done = burden(tmp_path, "template", "out.xlsx")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.xlsx").is_file()
+    done = burden(tmp_path, "validate", "out.xlsx")
+    assert done.returncode == 0, done.stderr
+    assert "out.xlsx: valid" in done.stdout

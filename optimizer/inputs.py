@@ -253,8 +253,11 @@ class _Collector:
         self.file = file
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
+        self.setting_rows: dict[str, int] = {}  # settings key -> its Excel row
 
     def add(self, sheet, row, column, value, expected):
+        if row is not None and int(row) <= 0:  # a record added by an override, not a sheet row
+            row = None
         self.problems.append(Problem(self.file, sheet, row, column, value, expected))
 
     def warn(self, text):
@@ -452,6 +455,7 @@ def _read_settings(table: pd.DataFrame, found: _Collector) -> Settings:
             continue
         name = key.strip().lower()
         setting = SETTING_BY_KEY.get(name)
+        found.setting_rows[name] = int(row)
         if setting is None:
             found.add("settings", row, "key", key,
                       "one of " + ", ".join(s.key for s in SETTINGS))
@@ -463,7 +467,7 @@ def _read_settings(table: pd.DataFrame, found: _Collector) -> Settings:
             values[name] = parsed
     weights = values.get("fair_share_weights")
     if values.get("fair_share") == "mixed" and not weights:
-        found.add("settings", None, "value", _NOTHING,
+        found.add("settings", found.setting_rows.get("fair_share"), "value", "mixed",
                   "a fair_share_weights row (e.g. gdp=0.7, population=0.3) with fair_share mixed")
     return Settings(**values)
 
@@ -658,8 +662,7 @@ class _Case:
         frame["cap_share"] = pd.to_numeric(by_member["cap_gdp_share"]).astype(float) \
             .reindex(member).to_numpy()
         frame["pledge"] = 0.0
-        source_row = {key: ("members", r) for key, r in
-                      zip(index, by_member[ROW].reindex(member).to_numpy())}
+        source_row = {}  # (member, year) -> (commitments row, column) that set floor or cap
         year_set = set(years)
         for _, row in gdp_rows.dropna(subset=["member", "year", "gdp"]).iterrows():
             key = (row["member"], int(row["year"]))
@@ -680,13 +683,20 @@ class _Case:
                                    ("cap_gdp_share", "cap_share"), ("pledge", "pledge")):
                 if row[column] is not None:
                     frame.at[key, target] = row[column]
-                    source_row[key] = ("commitments", row[ROW])
+                    if column != "pledge":
+                        source_row[key] = (row[ROW], column)
         bad = frame["floor_share"] > frame["cap_share"]
         for key in frame.index[bad]:
-            sheet, row = source_row[key]
-            self.found.add(sheet, int(row), "floor_gdp_share", frame.at[key, "floor_share"],
-                           f"a floor no higher than the cap ({frame.at[key, 'cap_share']:g}) "
-                           f"for {key[0]} in {key[1]}")
+            if key not in source_row:
+                continue  # the members row itself: reported once by _check_members
+            row, column = source_row[key]
+            value = frame.at[key, "floor_share" if column == "floor_gdp_share" else "cap_share"]
+            floor, cap = frame.at[key, "floor_share"], frame.at[key, "cap_share"]
+            expected = f"a floor no higher than the cap ({cap:g}) for {key[0]} in {key[1]}" \
+                if column == "floor_gdp_share" else \
+                f"a cap no lower than the floor ({floor:g}): the floor is above the cap " \
+                f"({cap:g}) for {key[0]} in {key[1]}"
+            self.found.add("commitments", int(row), column, value, expected)
         return frame
 
     def _check_settings(self, members: pd.DataFrame):
@@ -705,17 +715,18 @@ class _Case:
                     sum(present["population"]) <= 0:
                 self.found.add("members", None, "population", 0,
                                "populations summing to more than 0")
+        rows = self.found.setting_rows
         if s.share_ceiling is not None and count and s.share_ceiling * count < 1:
-            self.found.add("settings", None, "share_ceiling", s.share_ceiling,
+            self.found.add("settings", rows.get("share_ceiling"), "value", s.share_ceiling,
                            f"a share ceiling of at least 1/{count} ({1 / count:.4g}) so that "
                            f"{count} members' fair shares can sum to 1")
         if s.share_floor is not None and count and s.share_floor * count > 1:
-            self.found.add("settings", None, "share_floor", s.share_floor,
+            self.found.add("settings", rows.get("share_floor"), "value", s.share_floor,
                            f"a share floor of at most 1/{count} ({1 / count:.4g}) so that "
                            f"{count} members' fair shares can sum to 1")
         if s.share_floor is not None and s.share_ceiling is not None and \
                 s.share_floor > s.share_ceiling:
-            self.found.add("settings", None, "share_floor", s.share_floor,
+            self.found.add("settings", rows.get("share_floor"), "value", s.share_floor,
                            f"a share floor no higher than the share ceiling ({s.share_ceiling})")
         if count == 0 and len(members):
             self.found.add("members", None, "absent", _NOTHING, "at least one member present")

@@ -9,6 +9,7 @@ value is reported like a bad cell, naming the scenario and the path.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -47,7 +48,10 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
                              p.value, p.expected) for p in error.problems]
     if problems:
         raise InputError(problems)
-    return inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
+    changed = inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
+    # sheets and columns the reader ignored are not in the tables: keep their warnings
+    warnings = tuple(dict.fromkeys(inputs.warnings + changed.warnings))
+    return dataclasses.replace(changed, warnings=warnings)
 
 
 def _apply(tables: dict, path: str, value) -> str | None:

@@ -221,15 +221,11 @@ def test_floor_above_cap_on_members_is_reported(workbook):
     assert all("a floor no higher than the cap (0.04)" in p.expected for p in problems)
 
 
-@pytest.mark.xfail(strict=True, reason="a members row with floor > cap is reported once by "
-                   "_check_members and again once per planning year by _member_years")
 def test_floor_above_cap_on_members_is_reported_once(workbook):
     problems = problems_of(workbook(corrupt(("members", 3, "floor_gdp_share", 0.06))))
     assert len(problems) == 1, [str(p) for p in problems]
 
 
-@pytest.mark.xfail(strict=True, reason="a commitments row that sets only a pledge is blamed for "
-                   "the member's own floor > cap (in its column floor_gdp_share, left blank)")
 def test_pledge_only_commitment_is_not_blamed_for_members_floor_above_cap(workbook):
     sheets = corrupt(("members", 3, "floor_gdp_share", 0.06))
     sheets["commitments"].append(["Beta", 2028, None, None, 50])
@@ -268,9 +264,6 @@ def test_share_floor_above_share_ceiling(workbook):
     assert any("at least 1/3" in p.expected for p in problems)  # 0.25 * 3 < 1 as well
 
 
-@pytest.mark.xfail(strict=True, reason="settings consistency problems (share_ceiling, "
-                   "share_floor) carry no row and name the key as the column, though the "
-                   "setting's row is known; WORKBOOK.md: each problem names row and column")
 def test_share_ceiling_problem_points_at_its_settings_row(workbook):
     (problem,) = problems_of(workbook(with_setting("share_ceiling", 0.2)))
     assert where(problem) == ("settings", 6, "value")
@@ -672,9 +665,6 @@ def test_bad_override_of_every_member_reports_each_row(base):
         ("members", row, "cap_gdp_share") for row in (2, 3, 4)]
 
 
-@pytest.mark.xfail(strict=True, reason="a setting added by an override (absent from the "
-                   "settings sheet) gets _row 0, so a bad value is reported at 'row 0', which "
-                   "no Excel sheet has")
 def test_bad_override_of_an_unlisted_setting_names_no_row_0(base):
     with pytest.raises(InputError) as info:
         base.with_overrides({"settings.robustness": "x"})
@@ -701,9 +691,6 @@ def test_override_of_a_name_that_is_both_region_and_capability(workbook):
     assert "not both ('east' is both)" in problem.expected
 
 
-@pytest.mark.xfail(strict=True, reason="with_overrides re-validates the typed tables only, so "
-                   "the workbook's warnings (extra sheet, extra column) are lost; `burden solve "
-                   "--set ...` then prints none of them")
 def test_overrides_keep_the_workbooks_warnings(workbook):
     sheets = good_sheets()
     sheets["notes"] = [["a", "b"], [1, 2]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .result import ALLOCATION_COLUMNS, DETERRENCE_COLUMNS, MEMBER_COLUMNS
+from .result import ALLOCATION_COLUMNS, DETERRENCE_COLUMNS, MEMBER_COLUMNS, empty_frame
 
 NONZERO = 1e-9
 AT_BOUND = 1e-6  # at_floor / at_cap, relative (WORKBOOK.md)
@@ -83,7 +83,7 @@ def allocation_table(layout, x: np.ndarray) -> pd.DataFrame:
         part["deterrence"] = quantity[keep] * effect[keep]
         parts.append(part)
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ALLOCATION_COLUMNS})
+        return empty_frame(ALLOCATION_COLUMNS)
     table = pd.concat(parts, ignore_index=True)
     table = table.sort_values(["member", "year", "region", "capability", "resource", "item"],
                               kind="stable")

@@ -39,9 +39,19 @@ SUMMARY_KEYS = [
 ]
 
 
+_TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
+         "column", "source", "edition", "note"}
+_WHOLE = {"year", "stage"}
+_FLAGS = {"at_floor", "at_cap"}
+
+
 def empty_frame(columns: list[str]) -> pd.DataFrame:
-    """A table with the given columns and no rows (for results without a solution)."""
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    """A table with the given columns, their usual types, and no rows (for results without a
+    solution), so `frame["cost"].sum()` and friends work on it."""
+    def dtype(name):
+        return object if name in _TEXT else "int64" if name in _WHOLE else \
+            bool if name in _FLAGS else float
+    return pd.DataFrame({name: pd.Series(dtype=dtype(name)) for name in columns})
 
 
 @dataclass(frozen=True)

@@ -22,5 +22,19 @@ from .result import Result  # noqa: E402
 # the package attribute `solve` to the module; Pyomo itself is only imported on the first solve.
 from .solve import solve  # noqa: E402
 
-__all__ = ["InputError", "Inputs", "Problem", "Result", "inputs_from_frames", "read_inputs",
-           "solve", "write_report", "__version__"]
+
+def run_sweep(inputs, scenarios=None, out=None, workers=None, scheduler=None, **options):
+    """Solve many scenarios (see `optimizer.sweep.run_sweep`); returns the scenarios table."""
+    from .sweep import run_sweep as _run_sweep
+
+    return _run_sweep(inputs, scenarios, out, workers, scheduler, **options)
+
+
+def frontier(inputs, points=11):
+    """The cost-fairness frontier (see `optimizer.frontier.frontier`)."""
+    from .frontier import frontier as _frontier
+
+    return _frontier(inputs, points=points)
+
+__all__ = ["InputError", "Inputs", "Problem", "Result", "frontier", "inputs_from_frames",
+           "read_inputs", "run_sweep", "solve", "write_report", "__version__"]

@@ -186,6 +186,17 @@ class HighsSession:
                           np.asarray(costs[index], float))
         self.extra_rows += 1
 
+    def add_bound_row(self, costs: np.ndarray, upper: float) -> int:
+        """Row `costs . x <= upper`, whose bound `set_row_upper` can move later; its index."""
+        index = np.nonzero(costs)[0]
+        self.highs.addRow(-INF, float(upper), len(index), index.astype(np.int32),
+                          np.asarray(costs[index], float))
+        self.extra_rows += 1
+        return self.highs.getNumRow() - 1
+
+    def set_row_upper(self, row: int, upper: float) -> None:
+        self.highs.changeRowBounds(int(row), -INF, float(upper))
+
     def row_duals(self, costs: np.ndarray, x: np.ndarray) -> np.ndarray | None:
         """Duals of the model's rows at the current stage. For a MIP, the LP with the integer
         columns fixed at `x` is solved (then the integers are restored)."""

@@ -40,15 +40,15 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
         problem = _apply(tables, path, value)
         if problem:
             problems.append(Problem(where, None, None, path, value, problem))
+    changed = None
     try:
-        inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
+        changed = inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
     except InputError as error:
         label = ", ".join(f"{k}={v}" for k, v in overrides.items())
         problems += [Problem(f"{where} ({label}) on {p.file}", p.sheet, p.row, p.column,
                              p.value, p.expected) for p in error.problems]
     if problems:
         raise InputError(problems)
-    changed = inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
     # sheets and columns the reader ignored are not in the tables: keep their warnings
     warnings = tuple(dict.fromkeys(inputs.warnings + changed.warnings))
     return dataclasses.replace(changed, warnings=warnings)

@@ -1,0 +1,126 @@
+"""The sweep store: one SQLite file that a killed sweep resumes from.
+
+Each finished scenario is committed at once, in one transaction (WAL journal), keyed by a
+hash of the input's content and the scenario's overrides, so a re-run skips what is done and
+no scenario is stored twice. A lock file next to the store (an OS advisory lock, released by
+the kernel when the process dies, even by SIGKILL) keeps two sweeps from writing one store.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scenarios (
+    key TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    scenario TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    status TEXT NOT NULL,
+    shortfall_index REAL,
+    objective_value REAL,
+    total_cost REAL,
+    max_burden REAL,
+    solve_seconds REAL,
+    message TEXT,
+    finished_at TEXT DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS member_costs (
+    key TEXT NOT NULL REFERENCES scenarios(key),
+    member TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    cost REAL,
+    burden REAL,
+    fair_share REAL,
+    PRIMARY KEY (key, member, year)
+);
+"""
+
+SCENARIO_FIELDS = ("status", "shortfall_index", "objective_value", "total_cost", "max_burden",
+                   "solve_seconds", "message")
+
+
+class StoreLocked(Exception):
+    """Another sweep holds this store."""
+
+
+def scenario_key(input_sha256: str, overrides: list[tuple[str, object]]) -> str:
+    """The identity of a scenario: the input's content and its overrides (order-free)."""
+    text = json.dumps(sorted((str(p), str(v)) for p, v in overrides))
+    return hashlib.sha256(f"{input_sha256}\n{text}".encode()).hexdigest()
+
+
+class Store:
+    """A sweep store at `path` (created if missing). Use as a context manager."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self._lock_file = None
+        self.db = None
+
+    def __enter__(self) -> Store:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise StoreLocked(f"the sweep store {self.path} is in use by another sweep "
+                              "(wait for it to finish, or choose another -o)") from None
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+        return self
+
+    def __exit__(self, *exc):
+        if self.db is not None:
+            self.db.close()
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+        return False
+
+    def done_keys(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM scenarios")}
+
+    def record(self, row: dict) -> None:
+        """Commit one finished scenario (its summary and per-member rows) atomically."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "INSERT OR IGNORE INTO scenarios (key, position, scenario, overrides, "
+                + ", ".join(SCENARIO_FIELDS) + ") VALUES (?, ?, ?, ?, "
+                + ", ".join("?" * len(SCENARIO_FIELDS)) + ")",
+                (row["key"], row["position"], row["scenario"],
+                 json.dumps([[p, str(v)] for p, v in row["overrides"]]),
+                 *(row.get(name) for name in SCENARIO_FIELDS)))
+            db.executemany(
+                "INSERT OR IGNORE INTO member_costs VALUES (?, ?, ?, ?, ?, ?)",
+                [(row["key"], m, int(y), c, b, s) for m, y, c, b, s in row.get("members", [])])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def scenarios(self, keys: list[str] | None = None) -> pd.DataFrame:
+        frame = pd.read_sql_query("SELECT * FROM scenarios ORDER BY position, scenario", self.db)
+        if keys is not None:
+            frame = frame[frame["key"].isin(keys)]
+        return frame.reset_index(drop=True)
+
+    def member_costs(self, keys: list[str] | None = None) -> pd.DataFrame:
+        frame = pd.read_sql_query(
+            "SELECT s.scenario, m.member, m.year, m.cost, m.burden, m.fair_share, m.key "
+            "FROM member_costs m JOIN scenarios s ON s.key = m.key "
+            "ORDER BY s.position, m.rowid", self.db)
+        if keys is not None:
+            frame = frame[frame["key"].isin(keys)]
+        return frame.drop(columns=["key"]).reset_index(drop=True)

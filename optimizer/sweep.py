@@ -1,0 +1,356 @@
+"""What-if sweeps (WORKBOOK.md, Sweeps): scenarios, executors, the store, the sweep workbook.
+
+A scenario is a name plus overrides. The `scenarios` sheet's rows are crossed with every
+`--grid PATH=V1,V2,...` and, with `--each-member-absent`, with "everyone present" plus one
+"member absent" per member. Every scenario is validated before anything is solved. Each task
+takes plain data (the case and one scenario) and returns plain data; the model is built inside
+the worker. Finished scenarios are committed to the SQLite store at once (`store.py`), so a
+killed sweep resumes where it stopped. Executors: a local process pool (default) or Dask
+distributed (`scheduler="local"` for a LocalCluster, or a scheduler address).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .inputs import InputError, Problem
+from .store import Store, scenario_key
+
+ABSENT = "members[{}].absent"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of overrides, `((path, value), ...)` in the order given."""
+
+    name: str
+    overrides: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def absent_member(self) -> str | None:
+        for path, value in self.overrides:
+            if path.lower().endswith("].absent") and str(value).strip().lower() in (
+                    "true", "yes", "1"):
+                return path[path.index("[") + 1:path.rindex("]")]
+        return None
+
+
+def _name(overrides) -> str:
+    return "; ".join(f"{p}={v}" for p, v in overrides) or "baseline"
+
+
+def parse_grid(text: str) -> tuple[str, list[str]]:
+    """`PATH=V1,V2,...` -> (path, [values])."""
+    path, sep, values = text.partition("=")
+    items = [v.strip() for v in values.split(",") if v.strip() != ""]
+    if not sep or not path.strip() or not items:
+        raise InputError([Problem("--grid", None, None, None, text,
+                                  "PATH=V1,V2,... e.g. targets.scale=1,1.2,1.5")])
+    return path.strip(), items
+
+
+def sheet_scenarios(inputs) -> list[Scenario]:
+    """The `scenarios` sheet's rows (blank cells: no override), or one baseline scenario."""
+    table = inputs.scenarios
+    if table is None or table.empty:
+        return [Scenario("baseline")]
+    paths = [c for c in table.columns if c != "scenario"]
+    out = []
+    for _, row in table.iterrows():
+        overrides = tuple((p, _plain(row[p])) for p in paths if not _blank(row[p]))
+        name = row["scenario"] if not _blank(row["scenario"]) else _name(overrides)
+        out.append(Scenario(str(name), overrides))
+    return out
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and value.strip() == "")
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def expand_scenarios(inputs, grids: Iterable[tuple[str, list]] = (),
+                     each_member_absent: bool = False,
+                     base: list[Scenario] | None = None) -> list[Scenario]:
+    """The sheet's scenarios (or `base`) crossed with every grid and, optionally, with
+    everyone present plus one absent member at a time."""
+    scenarios = list(base) if base is not None else sheet_scenarios(inputs)
+    for path, values in grids:
+        scenarios = [_join(s, Scenario(f"{path}={v}", ((path, v),)))
+                     for s, v in itertools.product(scenarios, values)]
+    if each_member_absent:
+        options = [None] + [Scenario(f"{m} absent", ((ABSENT.format(m), "true"),))
+                            for m in inputs.present_members]
+        scenarios = [s if extra is None else _join(s, extra)
+                     for s, extra in itertools.product(scenarios, options)]
+    return scenarios
+
+
+def _join(first: Scenario, second: Scenario) -> Scenario:
+    name = second.name if first.name == "baseline" and not first.overrides else \
+        f"{first.name}; {second.name}"
+    return Scenario(name, first.overrides + second.overrides)
+
+
+def validate_scenarios(inputs, scenarios: list[Scenario]) -> None:
+    """Apply every scenario's overrides before anything is solved; raise one InputError
+    with every problem of every scenario."""
+    problems = []
+    for scenario in scenarios:
+        try:
+            inputs.with_overrides(dict(scenario.overrides), scenario=scenario.name)
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# The task (runs in a worker process)
+
+
+def run_scenario(inputs, scenario: Scenario, key: str, position: int) -> dict:
+    """Solve one scenario; always returns a row (an exception becomes status `error`)."""
+    from .solve import solve
+
+    started = time.perf_counter()
+    row = {"key": key, "position": position, "scenario": scenario.name,
+           "overrides": list(scenario.overrides)}
+    try:
+        case = inputs.with_overrides(dict(scenario.overrides), scenario=scenario.name)
+        result = solve(case)
+    except Exception as error:  # noqa: BLE001 - a failed scenario is a row, never a crash
+        last = traceback.extract_tb(error.__traceback__)[-1:]
+        where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+        return row | {"status": "error", "message": f"{type(error).__name__}: {error}{where}",
+                      "solve_seconds": time.perf_counter() - started, "members": []}
+    s = result.summary
+    members = result.members
+    return row | {
+        "status": result.status,
+        "shortfall_index": s.get("shortfall_index"),
+        "objective_value": s.get("objective_value"),
+        "total_cost": s.get("total_cost"),
+        "max_burden": s.get("max_burden"),
+        "solve_seconds": time.perf_counter() - started,
+        "message": "; ".join(result.conflicts) or None,
+        "members": list(zip(members["member"], members["year"].astype(int),
+                            members["cost"].astype(float), members["burden"].astype(float),
+                            members["fair_share"].astype(float))),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Executors
+
+
+def _process_pool(inputs, todo, workers, on_row):
+    """Run tasks on a spawn-context process pool; a dead worker's pool is rebuilt and the
+    unfinished tasks resubmitted."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = dict(enumerate(todo))
+    attempts = 0
+    while pending:
+        attempts += 1
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(run_scenario, inputs, *task): i for i, task in
+                       pending.items()}
+            try:
+                for future in as_completed(futures):
+                    i = futures[future]
+                    on_row(future.result())
+                    del pending[i]
+            except BrokenProcessPool:
+                if attempts >= 3:
+                    for task in pending.values():
+                        on_row(_failed(task, "a worker process died three times"))
+                    return
+
+
+def _dask(inputs, todo, workers, scheduler, on_row):
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError([Problem("--scheduler", None, None, None, scheduler,
+                                  "the optional extra 'cluster' (pip install 'burden[cluster]')")]
+                         ) from None
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        shared = client.scatter(inputs, broadcast=True)
+        futures = {client.submit(run_scenario, shared, *task, pure=False, retries=1): task
+                   for task in todo}
+        for future in as_completed(futures):
+            task = futures[future]
+            try:
+                on_row(future.result())
+            except Exception as error:  # noqa: BLE001 - KilledWorker and friends
+                on_row(_failed(task, f"{type(error).__name__}: {error}"))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _failed(task, message) -> dict:
+    scenario, key, position = task
+    return {"key": key, "position": position, "scenario": scenario.name,
+            "overrides": list(scenario.overrides), "status": "error", "message": message,
+            "members": []}
+
+
+# ---------------------------------------------------------------------------------------------
+# The sweep
+
+
+def default_store(out: Path) -> Path:
+    return out.with_suffix(".sqlite")
+
+
+def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
+              scheduler: str | None = None, *, grid: Iterable[tuple[str, list]] = (),
+              each_member_absent: bool = False,
+              progress: Callable[[int, int, int], None] | None = None) -> pd.DataFrame:
+    """Solve every scenario and return the `scenarios` table (one row per scenario).
+
+    `scenarios`: a list of `Scenario`, a mapping name -> {path: value}, or None for the
+    workbook's `scenarios` sheet; crossed with `grid` and `each_member_absent`. `out`: the
+    sweep workbook to write (its store is `out` with the suffix `.sqlite`); None keeps the
+    store in a temporary folder and writes no workbook.
+
+    >>> table = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
+    """
+    import os
+    import tempfile
+
+    if isinstance(scenarios, Mapping):
+        scenarios = [Scenario(name, tuple(dict(o).items())) for name, o in scenarios.items()]
+    expanded = expand_scenarios(inputs, list(grid), each_member_absent, base=scenarios)
+    validate_scenarios(inputs, expanded)
+    workers = workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as scratch:
+        store_path = default_store(Path(out)) if out else Path(scratch) / "sweep.sqlite"
+        with Store(store_path) as store:
+            keys = [scenario_key(inputs.sha256, s.overrides) for s in expanded]
+            done = store.done_keys()
+            todo, seen = [], set(done)
+            for position, (scenario, key) in enumerate(zip(expanded, keys)):
+                if key not in seen:  # scenarios with the same overrides are solved once
+                    seen.add(key)
+                    todo.append((scenario, key, position))
+            already = len(expanded) - len(todo)
+            finished = [already]
+
+            def on_row(row):
+                store.record(row)
+                finished[0] += 1
+                if progress:
+                    progress(finished[0], len(expanded), already)
+
+            if progress:
+                progress(already, len(expanded), already)
+            if todo:
+                if scheduler:
+                    _dask(inputs, todo, workers, scheduler, on_row)
+                else:
+                    _process_pool(inputs, todo, workers, on_row)
+            table = sweep_table(store, expanded, keys)
+            if out:
+                from .sweep_report import write_sweep_report
+
+                write_sweep_report(store, expanded, keys, Path(out),
+                                   absence=each_member_absent)
+    return table
+
+
+def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str]) -> pd.DataFrame:
+    """The `scenarios` sheet: scenario, one column per override path, the figures."""
+    stored = store.scenarios(keys).set_index("key")
+    paths = list(dict.fromkeys(p for s in scenarios for p, _ in s.overrides))
+    rows = []
+    for scenario, key in zip(scenarios, keys):
+        if key not in stored.index:
+            continue
+        record = stored.loc[key]
+        values = {p: _number_or_text(v) for p, v in scenario.overrides}
+        rows.append({"scenario": scenario.name, **{p: values.get(p) for p in paths},
+                     **{f: record[f] for f in ("status", "shortfall_index", "objective_value",
+                                               "total_cost", "max_burden", "solve_seconds",
+                                               "message")}})
+    columns = ["scenario", *paths, "status", "shortfall_index", "objective_value",
+               "total_cost", "max_burden", "solve_seconds", "message"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.drop_duplicates(subset=["scenario"]).reset_index(drop=True)
+
+
+def _number_or_text(value):
+    """Override values as the sheet shows them: numbers as numbers, the rest as text."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return str(value)
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def console_progress(stream=None) -> tuple[Callable[[int, int, int], None], Callable[[], None]]:
+    """A progress callback for the CLI: a live rich bar on a terminal, plain lines otherwise.
+    Returns (callback, close)."""
+    stream = stream or sys.stderr
+    if stream.isatty():
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                       console=Console(file=stream))
+        task = bar.add_task("sweep", total=None, rate="")
+        bar.start()
+        started = time.perf_counter()
+
+        def update(done, total, already):
+            rate = (done - already) / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total, rate=f"{rate:.2f}/s")
+
+        return update, bar.stop
+    started = time.perf_counter()
+    last = [0.0]
+
+    def plain(done, total, already):
+        now = time.perf_counter()
+        if done not in (already, total) and now - last[0] < 2.0:
+            return
+        last[0] = now
+        rate = (done - already) / max(now - started, 1e-9)
+        left = (total - done) / rate if rate > 0 else float("nan")
+        eta = f", ETA {left:.0f}s" if math.isfinite(left) and done < total else ""
+        print(f"sweep: {done}/{total} done ({rate:.2f}/s{eta})", file=stream, flush=True)
+
+    return plain, lambda: None

@@ -154,6 +154,88 @@ def validate(input_path):
 
 
 @main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("--grid", "grids", multiple=True, metavar="PATH=V1,V2,...",
+              help="Cross the scenarios with these values of PATH (repeatable).")
+@click.option("--each-member-absent", is_flag=True,
+              help="Add one scenario per member standing aside, and an absence ranking.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Sweep workbook (default: <input stem>-sweep.xlsx); its store is the same "
+              "name with .sqlite.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--scheduler", default=None, metavar="local|ADDRESS",
+              help="Run on Dask: 'local' starts a LocalCluster, or a scheduler address "
+              "(tcp://host:8786). Needs the extra 'cluster'.")
+def sweep(input_path, grids, each_member_absent, output, workers, scheduler):
+    """Solve every scenario of INPUT (its scenarios sheet crossed with each --grid)."""
+    from .store import StoreLocked
+    from .sweep import console_progress, expand_scenarios, parse_grid, run_sweep
+
+    output = Path(output) if output else _default_output(input_path, "sweep")
+    _check_output(input_path, output)
+    inputs = _load(input_path)
+    for warning in inputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    grid = [parse_grid(text) for text in grids]
+    total = len(expand_scenarios(inputs, grid, each_member_absent))
+    update, close = console_progress()
+    told = []
+
+    def progress(done, count, already):
+        if not told:
+            told.append(True)
+            if already:
+                click.echo(f"{already} of {count} scenarios already done in "
+                           f"{output.with_suffix('.sqlite')}; solving the other "
+                           f"{count - already}", err=True)
+        update(done, count, already)
+
+    try:
+        table = run_sweep(inputs, out=output, workers=workers, scheduler=scheduler, grid=grid,
+                          each_member_absent=each_member_absent, progress=progress)
+    except StoreLocked as error:
+        close()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    finally:
+        close()
+    counts = table["status"].value_counts().to_dict()
+    click.echo(f"{len(table)} of {total} scenarios: " +
+               ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    click.echo(f"sweep workbook: {output}")
+    sys.exit(EXIT_SOLVED)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("--points", type=click.IntRange(min=2), default=11, show_default=True,
+              help="Points on the curve, ends included.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Frontier workbook (default: <input stem>-frontier.xlsx).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override an input first (as for solve).")
+def frontier(input_path, points, output, overrides):
+    """The cost-fairness frontier: least cost for each allowed deviation from fair shares."""
+    from .frontier import frontier as run_frontier
+    from .sweep_report import write_frontier_report
+
+    output = Path(output) if output else _default_output(input_path, "frontier")
+    _check_output(input_path, output)
+    inputs = _load(input_path, overrides)
+    curve = run_frontier(inputs, points=points)
+    solved = curve["total_cost"].notna()
+    write_frontier_report(curve, output)
+    for _, row in curve[solved].iterrows():
+        click.echo(f"deviation {row['deviation']:,.1f}  total cost {row['total_cost']:,.1f}  "
+                   f"max burden {row['max_burden']:.2%}")
+    if not solved.any():
+        click.echo(f"status: {curve['status'].iloc[0]}")
+    click.echo(f"frontier workbook: {output}")
+    sys.exit(EXIT_SOLVED if solved.any() else EXIT_NO_SOLUTION)
+
+
+@main.command()
 @click.argument("output", type=click.Path(dir_okay=False))
 def template(output):
     """Write a template workbook that `burden validate` accepts."""

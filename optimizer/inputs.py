@@ -150,6 +150,32 @@ class Inputs:
                 f"{len(self.years)} years, {len(self.targets)} targets, "
                 f"{len(self.equipment)} equipment types, objective={self.settings.objective!r})")
 
+    def _repr_html_(self) -> str:
+        """A compact summary table for notebooks: counts, years and the settings as used."""
+        from html import escape
+
+        years = self.years
+        span = f"{years[0]}-{years[-1]} ({len(years)})" if len(years) > 1 else \
+            ", ".join(map(str, years))
+        present = len(self.present_members)
+        rows = [("source", Path(self.source).name),
+                ("members", f"{len(self.members)}" + (f" ({present} present)"
+                                                      if present != len(self.members) else "")),
+                ("capabilities", str(len(self.capabilities))),
+                ("regions", ", ".join(map(str, self.regions))),
+                ("years", span),
+                ("targets", str(len(self.targets))),
+                ("equipment types", str(len(self.equipment)))]
+        if self.warnings:
+            rows.append(("warnings", str(len(self.warnings))))
+        for key, value in self.settings.as_table().itertuples(index=False):
+            if value is not None and not (isinstance(value, float) and value != value):
+                rows.append((f"setting: {key}", f"{value:g}" if isinstance(value, float)
+                             else str(value)))
+        body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th>"
+                       f"<td style='text-align:left'>{escape(v)}</td></tr>" for k, v in rows)
+        return f"<table><caption>Inputs</caption>{body}</table>"
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading raw tables

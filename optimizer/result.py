@@ -99,3 +99,35 @@ class Result:
             if value is not None:
                 parts.append(f"{key}={value:.6g}")
         return f"Result({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        """A compact summary table for notebooks: status, objective, stage values, total cost
+        and burdens (the `members` table and friends hold the rest)."""
+        from html import escape
+
+        def number(value, percent=False):
+            if value is None or (isinstance(value, float) and value != value):
+                return ""
+            if percent:
+                return f"{value:.2%}"
+            return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.6g}"
+
+        s = self.summary
+        rows = [("status", escape(str(self.status))),
+                ("objective", escape(str(s.get("objective"))))]
+        for stage, name, value in zip(self.stages["stage"], self.stages["name"],
+                                      self.stages["value"]):
+            rows.append((f"stage {int(stage)}: {escape(str(name))}", number(value)))
+        rows += [("total cost", number(s.get("total_cost"))),
+                 ("max burden", number(s.get("max_burden"), percent=True)),
+                 ("min burden", number(s.get("min_burden"), percent=True)),
+                 ("members at cap", escape(str(s.get("members_at_cap") if
+                                               s.get("members_at_cap") is not None else "")))]
+        if self.conflicts:
+            rows.append(("conflicts", "<br>".join(escape(c) for c in self.conflicts[:5]) +
+                         ("<br>..." if len(self.conflicts) > 5 else "")))
+        if self.warnings:
+            rows.append(("warnings", str(len(self.warnings))))
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th>"
+                       f"<td style='text-align:left'>{v}</td></tr>" for k, v in rows)
+        return f"<table><caption>Result</caption>{body}</table>"

@@ -119,17 +119,12 @@ def solve(input_path, output, overrides, as_json):
 
 
 def _print_summary(result, written: Path) -> None:
-    s = result.summary
-    currency = dict(zip(result.settings["key"], result.settings["value"])).get("currency", "")
+    """The status, then the brief (the report's first sheet), warnings and the report's path."""
+    from .brief import brief_lines
+
     click.echo(f"status: {result.status}")
-    if result.solved:
-        click.echo(f"objective ({s['objective']}): {s['objective_value']:,.6g}")
-        click.echo(f"shortfall index: {s['shortfall_index']:.6g}")
-        click.echo(f"total cost: {s['total_cost']:,.1f} {currency}")
-        click.echo(f"burden: max {s['max_burden']:.2%} of GDP, min {s['min_burden']:.2%}; "
-                   f"members at cap: {s['members_at_cap']}")
-    for line in result.conflicts:
-        click.echo(f"conflict: {line}")
+    for line in result.brief or brief_lines(result):
+        click.echo(line)
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)
     click.echo(f"report: {written}")

@@ -603,6 +603,16 @@ class _Case:
         gdp_rows = self._member_table("gdp", member_names)
         commitments = self._member_table("commitments", member_names)
         sources = self.table("sources")
+        for sheet, column, row in zip(sources["sheet"], sources["column"], sources[ROW]):
+            named = SHEET_BY_NAME.get(_norm(sheet)) if sheet is not None else None
+            if sheet is not None and named is None:
+                self.found.add("sources", row, "sheet", sheet,
+                               f"an input sheet ({', '.join(SHEET_BY_NAME)})")
+            elif named is not None and column is not None and column.strip() != "*" and \
+                    _norm(column) not in {c.name for c in named.columns}:
+                listed = ", ".join(c.name for c in named.columns)
+                self.found.add("sources", row, "column", column,
+                               f"a column of sheet '{named.name}' ({listed}), or * for all")
         scenarios = self.table("scenarios")
 
         self._check_members(members)

@@ -1,13 +1,16 @@
 """The report workbook (WORKBOOK.md, "Report workbook").
 
 `write_report(result, path)` turns one `Result` into an `.xlsx` a minister's staff can read:
-a `summary`, the `members`, `allocation`, `deterrence` and `stages` tables, the settings as
-used (`inputs`), the `conflicts` of an infeasible plan, the input's `sources`, and a `charts`
-sheet with native Excel charts (burden against fair share by member, contributions by region).
+the `brief` (plain sentences, first), a `summary`, the `members` table, the `fairness`
+diagnostics (with a chart of the gaps to fair share), the `allocation`, `deterrence` and
+`stages` tables, the settings as used (`inputs`), the `conflicts` of an infeasible plan, the
+input's `sources`, and a `charts` sheet with native Excel charts (burden against fair share by
+member, contributions by region).
 
 Each sheet is written by one small function `(workbook, result) -> None` listed in `SHEETS`, in
-the order the sheets appear; a writer that has nothing to show writes no sheet. Adding a sheet
-(the `brief` first, a `fairness` table) is one function and one entry in that list.
+the order the sheets appear; a writer that has nothing to show writes no sheet (a hand-built
+`Result` without a brief or fairness table gets neither). Adding a sheet is one function and one
+entry in that list.
 
 Safety: every text cell is stored as text, never as a formula; text that starts like a formula
 (`=`, `+`, `-`, `@`, a tab or a carriage return) also gets Excel's quote prefix, so editing the
@@ -245,6 +248,65 @@ def sources_sheet(wb: Workbook, result: Result) -> None:
         new_table_sheet(wb, "sources", result.sources, [str(c) for c in result.sources.columns])
 
 
+BRIEF_WIDTH = 100  # the brief's one column, in characters (fit_columns leaves it alone)
+#: Number formats of the fairness sheet's columns (its own names, then the usual ones).
+FAIRNESS_FORMATS = {
+    **NUMBER_FORMATS, **dict.fromkeys(["fair_gdp", "fair_population", "fair_equal",
+                                        "fair_mixed", "rule_in_use", "gap", "weighted_met"],
+                                       PERCENT),
+    "members": COUNT, "targets": COUNT, "targets_met": COUNT, "spearman": "0.00",
+}
+
+
+def brief_sheet(wb: Workbook, result: Result) -> None:
+    """A title, then the brief's sentences, one a row, wrapped in one wide column."""
+    if not result.brief:
+        return
+    ws = wb.create_sheet("brief")
+    name = pathlib.Path(str(result.summary.get("input_file") or "")).name
+    title = put(ws, 1, 1, f"Brief: {name}" if name else "Brief")
+    title.font = Font(name="Calibri", size=14, bold=True)
+    for row, line in enumerate(result.brief, start=3):
+        put(ws, row, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
+        # not every reader fits wrapped rows itself: about 15 points a line of text
+        ws.row_dimensions[row].height = 15 * math.ceil(shown_length(line) / BRIEF_WIDTH)
+    ws.column_dimensions["A"].width = BRIEF_WIDTH
+
+
+def fairness_sheet(wb: Workbook, result: Result) -> None:
+    """The fairness table; below it the alliance by year (targets met, GDP, cost, the
+    free-rider test) with an "all years" row; beside it a chart of the last year's gaps."""
+    from .diagnostics import horizon_totals
+
+    fairness, years = result.fairness, result.free_riders
+    if fairness.empty:
+        return
+    ws = wb.create_sheet("fairness")
+    columns = [str(c) for c in fairness.columns]
+    bottom = write_table(ws, fairness, columns, formats=FAIRNESS_FORMATS)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{ws.cell(row=bottom, column=len(columns)).coordinate}"
+    if len(years):
+        top = bottom + 2
+        names = [str(c) for c in years.columns]
+        last = write_table(ws, years, names, top=top, formats=FAIRNESS_FORMATS)
+        totals = horizon_totals(years)
+        put(ws, last + 1, 1, "all years").font = HEADER_FONT
+        for column, name in enumerate(names[1:], start=2):
+            put(ws, last + 1, column, totals.get(name), FAIRNESS_FORMATS.get(name))
+    year = fairness["year"].max()
+    rows = [i + 2 for i in range(len(fairness)) if fairness["year"].iloc[i] == year]
+    gap = columns.index("gap") + 1
+    chart = bar_chart(f"Gap to fair share by member, {year_label(year)}",
+                      "actual share - fair share", "0.0%")
+    chart.add_data(Reference(ws, min_col=gap, min_row=rows[0], max_row=rows[-1]))
+    chart.set_categories(Reference(ws, min_col=1, min_row=rows[0], max_row=rows[-1]))
+    chart.legend = None
+    chart.x_axis.tickLblPos = "low"  # member names below the bars, also under negative ones
+    chart.width = min(max(chart.width, 1.2 * len(rows)), 48)
+    ws.add_chart(chart, f"{get_column_letter(len(columns) + 2)}2")
+
+
 def charts_sheet(wb: Workbook, result: Result) -> None:
     """Small helper tables and the charts drawn from them, for the last planning year.
 
@@ -318,10 +380,12 @@ def bar_chart(title: str, y_title: str, y_format: str) -> BarChart:
     return chart
 
 
-#: The report's sheets, in order. Insert `brief_sheet` first and `fairness_sheet` where it fits.
+#: The report's sheets, in order.
 SHEETS: list[SheetWriter] = [
+    brief_sheet,
     summary_sheet,
     table_sheet("members", lambda r: r.members, MEMBER_COLUMNS),
+    fairness_sheet,
     table_sheet("allocation", lambda r: r.allocation, ALLOCATION_COLUMNS),
     table_sheet("deterrence", lambda r: r.deterrence, DETERRENCE_COLUMNS),
     table_sheet("stages", lambda r: r.stages, STAGE_COLUMNS),
@@ -341,7 +405,8 @@ def build_report(result: Result) -> Workbook:
     for write in SHEETS:
         write(wb, result)
     for ws in wb.worksheets:
-        fit_columns(ws)
+        if ws.title != "brief":
+            fit_columns(ws)
         fit_for_print(ws)
     return wb
 

@@ -30,6 +30,16 @@ DETERRENCE_COLUMNS = [
     "marginal_cost",
 ]
 STAGE_COLUMNS = ["stage", "name", "value", "status", "seconds"]
+#: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
+#: apply) and the per-year diagnostics (optimizer/diagnostics.py).
+FAIRNESS_COLUMNS = [
+    "member", "year", "gdp", "cost", "burden", "fair_gdp", "fair_equal", "rule_in_use",
+    "actual_share", "gap", "rank_gdp", "rank_burden", "rank_gap",
+]
+YEAR_COLUMNS = [
+    "year", "members", "gdp", "cost", "burden", "targets", "targets_met", "priority_weight",
+    "shortfall_index", "weighted_met", "spearman", "reading",
+]
 
 #: Keys of the summary, in the order the report lists them (WORKBOOK.md, summary sheet).
 SUMMARY_KEYS = [
@@ -72,6 +82,11 @@ class Result:
     - `conflicts`: for an infeasible plan, sentences in the inputs' own words.
     - `warnings`: anything the planner should know that did not stop the solve.
     - `sources`: the input's `sources` sheet (may be empty).
+    - `fairness`: per present member and year, the fair share under every rule beside the
+      actual share, the gap and ranks (`FAIRNESS_COLUMNS`, optimizer/diagnostics.py).
+    - `free_riders`: per year, the alliance's GDP, cost, targets met and the free-rider test
+      (Spearman rank correlation of GDP against burden, with its reading), `YEAR_COLUMNS`.
+    - `brief`: plain sentences built from the numbers above (optimizer/brief.py).
     """
 
     status: str
@@ -85,6 +100,11 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     sources: pd.DataFrame = field(default_factory=lambda: empty_frame(
         ["sheet", "column", "source", "edition", "note"]))
+    fairness: pd.DataFrame = field(default_factory=lambda: empty_frame(FAIRNESS_COLUMNS).astype(
+        dict.fromkeys(["rank_gdp", "rank_burden", "rank_gap"], "int64")))
+    free_riders: pd.DataFrame = field(default_factory=lambda: empty_frame(YEAR_COLUMNS).astype(
+        {"members": "int64", "targets": "int64", "targets_met": "int64", "reading": object}))
+    brief: list[str] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:

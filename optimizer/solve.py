@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 import numpy as np
 
 from . import __version__ as VERSION
+from .brief import brief_lines
 from .conflicts import describe_rows, unreachable_targets
+from .diagnostics import fairness_table, year_table
 from .extract import allocation_table, deterrence_table, members_table
 from .result import (
     ALLOCATION_COLUMNS,
@@ -119,10 +121,13 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None)
         min_burden=float(present["burden"].min()) if len(present) else None,
         members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),
     )
-    return Result(status=status, summary=summary, stages=stage_table, members=members,
-                  allocation=allocation, deterrence=deterrence,
-                  settings=settings.as_table(), conflicts=[], warnings=warnings,
-                  sources=inputs.sources)
+    fairness = fairness_table(inputs, members)
+    result = Result(status=status, summary=summary, stages=stage_table, members=members,
+                    allocation=allocation, deterrence=deterrence,
+                    settings=settings.as_table(), conflicts=[], warnings=warnings,
+                    sources=inputs.sources, fairness=fairness,
+                    free_riders=year_table(fairness, deterrence))
+    return dataclasses.replace(result, brief=brief_lines(result))
 
 
 def _explain(session, layout, compiled, settings) -> list[str]:
@@ -156,8 +161,11 @@ def _summary(inputs, status, started, n_vars, n_rows) -> dict:
 def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows):
     import pandas as pd
 
-    return Result(status=status, summary=_summary(inputs, status, started, n_vars, n_rows),
-                  stages=pd.DataFrame(stages, columns=STAGE_COLUMNS),
-                  members=empty_frame(MEMBER_COLUMNS), allocation=empty_frame(ALLOCATION_COLUMNS),
-                  deterrence=empty_frame(DETERRENCE_COLUMNS), settings=inputs.settings.as_table(),
-                  conflicts=conflicts, warnings=warnings, sources=inputs.sources)
+    result = Result(status=status, summary=_summary(inputs, status, started, n_vars, n_rows),
+                    stages=pd.DataFrame(stages, columns=STAGE_COLUMNS),
+                    members=empty_frame(MEMBER_COLUMNS),
+                    allocation=empty_frame(ALLOCATION_COLUMNS),
+                    deterrence=empty_frame(DETERRENCE_COLUMNS),
+                    settings=inputs.settings.as_table(), conflicts=conflicts, warnings=warnings,
+                    sources=inputs.sources)
+    return dataclasses.replace(result, brief=brief_lines(result))

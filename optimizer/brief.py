@@ -1,0 +1,213 @@
+"""The planner's brief (issue 7, item 3): plain sentences built from a `Result`'s own numbers.
+
+`brief_lines(result)` is what the report's first sheet and `burden solve` show. Every number in
+a line is a cell of the report, written as the report shows it: money as `#,##0.0`, shares and
+burdens as `0.00%`, deterrence and marginal costs as `#,##0.00`, counts as whole numbers, the
+rank correlation as `0.00`, priorities and years as they are. The sources of each line:
+
+- targets met, alliance GDP and cost share: the `fairness` sheet's year rows and their
+  "all years" row (`Result.free_riders`, `diagnostics.horizon_totals`);
+- total cost: the summary's `total_cost`;
+- heaviest and lightest burdens, shares, caps, floors, personnel: the `members` sheet;
+- targets left short and the dearest targets: the `deterrence` sheet;
+- an infeasible plan: the conflict sentences, as on the `conflicts` sheet.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .diagnostics import horizon_totals, left_short
+
+DEAREST = 3  # targets named as dearest at the margin
+SHORT = 3  # targets named as left short
+SHOWN_GAP = 5e-5  # a gap to fair share smaller than this shows as 0.00%
+
+
+def money(value) -> str:
+    return f"{value:,.1f}"
+
+
+def percent(value) -> str:
+    return f"{value:.2%}"
+
+
+def quantity(value) -> str:
+    return f"{value:,.2f}"
+
+
+def general(value) -> str:
+    """A number as Excel's General format shows a short one: 2026, 1.5."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def brief_lines(result) -> list[str]:
+    """The brief of `result`, one sentence (or a short list) a line."""
+    if not result.solved or result.members.empty:
+        return _without_plan(result)
+    currency = _currency(result)
+    present = result.members
+    if len(result.fairness):
+        present = present[present["member"].isin(set(result.fairness["member"]))]
+    years = sorted(int(y) for y in present["year"].unique())
+    lines = []
+    if result.status == "time_limit":
+        lines.append("The solver stopped at its time limit: this is the best plan found, not a "
+                     "proven optimum.")
+    totals = horizon_totals(result.free_riders) if len(result.free_riders) else None
+    if totals is not None:
+        lines.append(_targets_line(totals))
+    lines += _short_lines(result.deterrence)
+    lines.append(_cost_line(result.summary.get("total_cost"), totals, years, currency))
+    lines += _burden_lines(present)
+    if len(result.free_riders):
+        lines.append(_free_rider_line(result.free_riders.iloc[-1]))
+    lines += _limit_lines(present, years)
+    lines += _dearest_lines(result.deterrence, currency)
+    return lines
+
+
+def _without_plan(result) -> list[str]:
+    if result.status == "infeasible":
+        head = "No plan meets every target and limit (status infeasible)."
+        if result.conflicts:
+            head += " The conflict:"
+    else:
+        head = f"No plan was found (status {result.status})."
+    return [head, *result.conflicts]
+
+
+def _currency(result) -> str:
+    settings = dict(zip(result.settings["key"], result.settings["value"], strict=False))
+    return str(settings.get("currency") or "").strip()
+
+
+def _unit(currency: str) -> str:
+    return f" {currency}" if currency else ""
+
+
+def _span(years: list[int]) -> str:
+    if not years:
+        return "the horizon"
+    return str(years[0]) if len(years) == 1 else f"{years[0]} to {years[-1]}"
+
+
+def _targets_line(totals: dict) -> str:
+    n, met, share = totals["targets"], totals["targets_met"], totals["weighted_met"]
+    weighted = "" if math.isnan(share) else f" ({percent(share)} of the priority-weighted " \
+        "targets)"
+    if met == n:
+        every = "The target is" if n == 1 else f"All {n:,d} targets are"
+        return f"{every} met in full{weighted}."
+    if math.isnan(share):
+        return f"{met:,d} of {n:,d} targets are met in full."
+    return (f"{percent(share)} of the priority-weighted targets are met; {met:,d} of {n:,d} "
+            "targets in full.")
+
+
+def _target_name(row) -> str:
+    return (f"{row['capability']} in {row['region']} in {int(row['year'])} "
+            f"(priority {general(row['priority'])})")
+
+
+def _short_lines(deterrence: pd.DataFrame) -> list[str]:
+    short = deterrence[left_short(deterrence)]
+    if short.empty:
+        return []
+    weight = short["priority"] * short["shortfall"] / short["target"].where(short["target"] > 0)
+    short = short.assign(_weight=weight.fillna(0.0)).sort_values("_weight", ascending=False,
+                                                                kind="stable")
+    parts = [f"{_target_name(row)}: {quantity(row['shortfall'])} of {quantity(row['target'])} "
+             "missing" for _, row in short.head(SHORT).iterrows()]
+    return ["Left short, most urgent first: " + "; ".join(parts) + "."]
+
+
+def _cost_line(total_cost, totals, years, currency) -> str:
+    unit = _unit(currency)
+    if total_cost is None or (isinstance(total_cost, float) and math.isnan(total_cost)):
+        return f"No total cost was reported for {_span(years)}."
+    line = f"The plan's total cost: {money(total_cost)}{unit} over {_span(years)}"
+    if totals is not None and not math.isnan(totals["burden"]):
+        line += (f", {percent(totals['burden'])} of the alliance's GDP "
+                 f"({money(totals['gdp'])}{unit})")
+    return line + "."
+
+
+def _member_year(row) -> str:
+    return f"{row['member']} in {int(row['year'])}"
+
+
+def _against_fair(row) -> str:
+    return (f"{percent(row['actual_share'])} of the alliance's cost against a fair share of "
+            f"{percent(row['fair_share'])}")
+
+
+def _burden_lines(members: pd.DataFrame) -> list[str]:
+    if members.empty:
+        return []
+    heaviest = members.loc[members["burden"].idxmax()]
+    lines = [f"Heaviest burden: {_member_year(heaviest)}, {percent(heaviest['burden'])} of GDP, "
+             f"{_against_fair(heaviest)}."]
+    if len(members) > 1:
+        lightest = members.loc[members["burden"].idxmin()]
+        lines.append(f"Lightest burden: {_member_year(lightest)}, "
+                     f"{percent(lightest['burden'])} of GDP, {_against_fair(lightest)}.")
+    gap = members["actual_share"] - members["fair_share"]
+    if gap.max() >= SHOWN_GAP:
+        above = members.loc[gap.idxmax()]
+        lines.append(f"Furthest above its fair share: {_member_year(above)}, "
+                     f"{_against_fair(above)}.")
+    if gap.min() <= -SHOWN_GAP:
+        below = members.loc[gap.idxmin()]
+        lines.append(f"Furthest below its fair share: {_member_year(below)}, "
+                     f"{_against_fair(below)}.")
+    return lines
+
+
+def _free_rider_line(row) -> str:
+    year = int(row["year"])
+    if pd.isna(row["spearman"]):
+        return f"Free-rider test, {year}: {row['reading']}."
+    return (f"Free-rider test, {year}: GDP and burden rank-correlate at "
+            f"{row['spearman']:.2f} (Spearman), so {row['reading']}.")
+
+
+def _who(members: pd.DataFrame, flags: pd.Series, years: list[int]) -> str:
+    """'A, B (every year); C (2026, 2027)' for the member-years where `flags` hold."""
+    groups: dict[str, list[str]] = {}
+    for member, group in members[flags].groupby("member", sort=False):
+        held = sorted(int(y) for y in group["year"])
+        when = "every year" if len(years) > 1 and held == years else \
+            ", ".join(str(y) for y in held)
+        groups.setdefault(when, []).append(str(member))
+    return "; ".join(f"{', '.join(names)} ({when})" for when, names in groups.items())
+
+
+def _limit_lines(members: pd.DataFrame, years: list[int]) -> list[str]:
+    lines = []
+    for flag, name in (("at_cap", "cap"), ("at_floor", "floor")):
+        flags = members[flag].astype(bool)
+        lines.append(f"At their {name}: {_who(members, flags, years)}." if flags.any()
+                     else f"No member is at its {name}.")
+    available = members["personnel_available"]
+    used = members["personnel_used"] >= available - 1e-6 * available.clip(lower=1.0)
+    flags = used & (available > 0)
+    if flags.any():
+        lines.append("Using all their deployable personnel: "
+                     f"{_who(members, flags, years)}.")
+    return lines
+
+
+def _dearest_lines(deterrence: pd.DataFrame, currency: str) -> list[str]:
+    priced = deterrence[deterrence["marginal_cost"].notna() & (deterrence["marginal_cost"] > 0)]
+    if priced.empty:
+        return []
+    dearest = priced.assign(_price=priced["marginal_cost"].round(9)).sort_values(
+        ["_price", "priority"], ascending=False, kind="stable").head(DEAREST)
+    parts = [f"{_target_name(row)}: {quantity(row['marginal_cost'])}{_unit(currency)}"
+             for _, row in dearest.iterrows()]
+    return ["Deterrence is dearest at the margin (the cost of one more unit) for "
+            + "; ".join(parts) + "."]

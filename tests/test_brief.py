@@ -1,0 +1,159 @@
+"""The planner's brief (optimizer/brief.py): every number in it is a cell of the report, shown
+with the same rounding; the brief is the report's first sheet and what `burden solve` prints;
+an infeasible plan's brief names the conflict (issue 7, item 3)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import good_sheets, set_cell, write_workbook
+
+from optimizer import read_inputs, solve, write_report
+from optimizer.cli import main
+
+INPUTS = Path(__file__).resolve().parents[1] / "inputs"
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?%?")
+SHOWN = {"#,##0.0": "{:,.1f}", "0.00%": "{:.2%}", "#,##0.00": "{:,.2f}", "#,##0": "{:,.0f}",
+         "0.0000": "{:.4f}", "0.00": "{:.2f}"}
+
+
+def shown(cell) -> str | None:
+    """A number cell as Excel shows it (the report's formats, else General)."""
+    value = cell.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if cell.number_format in SHOWN:
+        return SHOWN[cell.number_format].format(value)
+    assert cell.number_format == "General", cell.number_format
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def cells_shown(book, skip=("brief",)) -> dict[str, set[str]]:
+    """Every number cell of every sheet but the brief, as shown, by sheet."""
+    return {ws.title: {text for row in ws.iter_rows() for cell in row
+                       if (text := shown(cell)) is not None}
+            for ws in book.worksheets if ws.title not in skip}
+
+
+def shortfall_workbook(folder) -> Path:
+    sheets = good_sheets()
+    for row in range(2, 8):  # every target four times as large: beyond the caps
+        set_cell(sheets, "targets", row, "target", sheets["targets"][row - 1][3] * 4)
+    return write_workbook(folder / "short.xlsx", sheets)
+
+
+CASES = {
+    "tiny": lambda folder: INPUTS / "tiny.xlsx",
+    "good": lambda folder: write_workbook(folder / "good.xlsx", good_sheets()),
+    "shortfall": shortfall_workbook,
+    "alliance": lambda folder: INPUTS / "alliance.xlsx",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def solved(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    result = solve(read_inputs(CASES[request.param](folder)))
+    path = write_report(result, folder / "report.xlsx")
+    return request.param, result, openpyxl.load_workbook(path)
+
+
+def test_every_number_of_the_brief_is_a_report_cell(solved):
+    name, result, book = solved
+    cells = set().union(*cells_shown(book).values())
+    assert len(result.brief) >= 8
+    for line in result.brief:
+        for number in NUMBER.findall(line):
+            assert number in cells, (name, number, line)
+
+
+def test_the_brief_is_the_first_sheet_wrapped_and_wide(solved):
+    _, result, book = solved
+    assert book.sheetnames[0] == "brief"
+    assert book.sheetnames[1:4] == ["summary", "members", "fairness"]
+    ws = book["brief"]
+    assert ws["A1"].value.startswith("Brief") and ws["A1"].font.bold
+    lines = [ws.cell(row=row, column=1).value for row in range(3, 3 + len(result.brief))]
+    assert lines == result.brief
+    assert ws.cell(row=3 + len(result.brief), column=1).value is None
+    assert ws["A3"].alignment.wrap_text
+    assert ws.column_dimensions["A"].width >= 100
+
+
+def test_key_numbers_come_from_their_sheets(solved):
+    name, result, book = solved
+    by_sheet = cells_shown(book)
+    cost_line = next(line for line in result.brief if "total cost" in line)
+    total = f"{result.summary['total_cost']:,.1f}"
+    assert f"total cost: {total}" in cost_line and total in by_sheet["summary"]
+    heaviest = next(line for line in result.brief if line.startswith("Heaviest burden"))
+    assert f"{result.summary['max_burden']:.2%} of GDP" in heaviest
+    targets_line = result.brief[0]
+    for number in NUMBER.findall(targets_line):
+        assert number in by_sheet["fairness"], (name, number)
+    if name == "shortfall":
+        assert result.status == "optimal_with_shortfall"
+        assert any(line.startswith("Left short, most urgent first: land in east in 2028 "
+                                   "(priority 2)") for line in result.brief), result.brief
+    dearest = [line for line in result.brief if "dearest at the margin" in line]
+    assert len(dearest) == 1
+    assert dearest[0].count("(priority ") == min(3, result.deterrence["marginal_cost"]
+                                                 .gt(0).sum())
+
+
+def test_fairness_sheet_holds_the_table_the_years_and_a_chart(solved):
+    _, result, book = solved
+    ws = book["fairness"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0][:len(result.fairness.columns)]) == list(result.fairness.columns)
+    assert len(result.fairness) > 0
+    top = len(result.fairness) + 3  # a blank row, then the years' header
+    assert list(rows[top - 1][:len(result.free_riders.columns)]) == \
+        list(result.free_riders.columns)
+    assert rows[top + len(result.free_riders)][0] == "all years"
+    gap = list(result.fairness.columns).index("gap") + 1
+    assert ws.cell(row=2, column=gap).number_format == "0.00%"
+    assert len(ws._charts) == 1
+
+
+def infeasible_workbook(folder) -> Path:
+    sheets = good_sheets()
+    set_cell(sheets, "settings", 4, "value", False)  # allow_shortfall
+    set_cell(sheets, "targets", 7, "target", 1e9)  # air in north in 2028: out of reach
+    return write_workbook(folder / "infeasible.xlsx", sheets)
+
+
+def test_an_infeasible_plan_names_the_conflict(tmp_path):
+    result = solve(read_inputs(infeasible_workbook(tmp_path)))
+    assert result.status == "infeasible"
+    assert result.brief[0] == ("No plan meets every target and limit (status infeasible). "
+                               "The conflict:")
+    assert result.brief[1:] == result.conflicts
+    assert "air in north in 2028" in " ".join(result.brief)
+    book = openpyxl.load_workbook(write_report(result, tmp_path / "report.xlsx"))
+    assert book.sheetnames[0] == "brief"
+    conflicts = [row[0] for row in book["conflicts"].iter_rows(min_row=2, values_only=True)]
+    assert result.brief[1:] == conflicts
+    assert "fairness" not in book.sheetnames
+
+
+def test_burden_solve_prints_the_brief(tmp_path):
+    runner = CliRunner()
+    report = tmp_path / "tiny-report.xlsx"
+    done = runner.invoke(main, ["solve", str(INPUTS / "tiny.xlsx"), "-o", str(report)])
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    result = solve(read_inputs(INPUTS / "tiny.xlsx"))
+    assert lines[0] == "status: optimal"
+    assert lines[1:1 + len(result.brief)] == result.brief
+    assert lines[-1] == f"report: {report}"
+
+    path = infeasible_workbook(tmp_path)
+    done = runner.invoke(main, ["solve", str(path), "-o", str(tmp_path / "bad-report.xlsx")])
+    assert done.exit_code == 1
+    assert "status: infeasible" in done.output
+    assert "No plan meets every target and limit" in done.output

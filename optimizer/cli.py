@@ -56,11 +56,22 @@ def main(ctx, debug):
     ctx.obj = {"debug": debug}
 
 
-def _load(path: str, overrides: tuple[str, ...] = ()):
+def _limits(command):
+    """The reading limits of WORKBOOK.md (`--max-file-mb`, `--max-cells`) on a command."""
+    command = click.option(
+        "--max-cells", type=click.IntRange(min=1), default=5_000_000, show_default=True,
+        help="Refuse a workbook whose sheets declare XML for more cells than this.")(command)
+    return click.option(
+        "--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=50.0,
+        show_default=True, help="Refuse an input file larger than this (MB).")(command)
+
+
+def _load(path: str, overrides: tuple[str, ...] = (), max_file_mb: float = 50.0,
+          max_cells: int = 5_000_000):
     from .inputs import read_inputs
     from .scenario import parse_assignment
 
-    inputs = read_inputs(path)
+    inputs = read_inputs(path, max_file_mb=max_file_mb, max_cells=max_cells)
     if overrides:
         pairs = dict(parse_assignment(text) for text in overrides)
         inputs = inputs.with_overrides(pairs)
@@ -96,14 +107,15 @@ def _jsonable(value):
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override an input, e.g. --set settings.objective=min_max_burden.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def solve(input_path, output, overrides, as_json):
+@_limits
+def solve(input_path, output, overrides, as_json, max_file_mb, max_cells):
     """Solve INPUT and write its report."""
     from . import solve as run_solve
     from . import write_report
 
     output = Path(output) if output else _default_output(input_path, "report")
     _check_output(input_path, output)
-    inputs = _load(input_path, overrides)
+    inputs = _load(input_path, overrides, max_file_mb, max_cells)
     for warning in inputs.warnings:
         click.echo(f"warning: {warning}", err=True)
     result = run_solve(inputs)
@@ -132,9 +144,10 @@ def _print_summary(result, written: Path) -> None:
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path())
-def validate(input_path):
+@_limits
+def validate(input_path, max_file_mb, max_cells):
     """Read and check INPUT only; print counts or every problem."""
-    inputs = _load(input_path)
+    inputs = _load(input_path, max_file_mb=max_file_mb, max_cells=max_cells)
     for warning in inputs.warnings:
         click.echo(f"warning: {warning}", err=True)
     present = len(inputs.present_members)

@@ -181,64 +181,111 @@ class Inputs:
 # Reading raw tables
 
 
-def read_inputs(path) -> Inputs:
+def read_inputs(path, *, max_file_mb: float = 50, max_cells: int = 5_000_000) -> Inputs:
     """Read a workbook (.xlsx) or a folder of .csv files and validate it.
+
+    Before anything is parsed, a file larger than `max_file_mb` megabytes, or a workbook whose
+    archive declares more than `max_cells` cells' worth of sheet XML, is refused, as are macro,
+    password-protected, damaged and non-workbook files (`workbook_guard.py`); each sheet is
+    read within `max_cells` cells.
 
     >>> inputs = read_inputs("inputs/tiny.xlsx")        # doctest: +SKIP
     >>> inputs.settings.objective                       # doctest: +SKIP
     'min_cost'
     """
+    from .workbook_guard import MACRO_SUFFIXES
+
     path = Path(path)
     name = path.name
     if not path.exists():
         raise InputError([Problem(name, None, None, None, _NOTHING,
                                   "an existing .xlsx workbook or a folder of .csv files")])
     if path.is_dir():
-        frames, digest = _read_csv_folder(path)
-    elif path.suffix.lower() == ".xlsx":
-        frames, digest = _read_xlsx(path)
+        frames, digest = _read_csv_folder(path, max_file_mb)
+    elif path.suffix.lower() in (".xlsx", *MACRO_SUFFIXES):  # macro files: refused by name
+        frames, digest = _read_xlsx(path, max_file_mb, max_cells)
     else:
         raise InputError([Problem(name, None, None, None, path.suffix or path.name,
                                   "an .xlsx workbook or a folder of .csv files")])
     return inputs_from_frames(frames, source=str(path), sha256=digest)
 
 
-def _read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], str]:
-    import openpyxl  # defusedxml, installed beside it, makes its XML parsing refuse bombs
+def _read_xlsx(path: Path, max_file_mb: float = 50,
+               max_cells: int = 5_000_000) -> tuple[dict[str, pd.DataFrame], str]:
+    from io import BytesIO
 
+    import openpyxl
+
+    from .workbook_guard import EXCEL_ROWS, check_workbook, load_error, read_caps
+
+    check_workbook(path, max_file_mb=max_file_mb, max_cells=max_cells)  # before any parsing
+    cap_rows, cap_columns = read_caps(max_cells)
     data = path.read_bytes()
-    try:
-        from io import BytesIO
-
-        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure to open is one clear line
-        raise InputError([Problem(path.name, None, None, None, _NOTHING,
-                                  f"a readable .xlsx workbook ({type(exc).__name__}: {exc})")]) \
-            from None
     frames = {}
     try:
-        for sheet in book.worksheets:
-            frames[sheet.title] = _rows_to_frame(sheet.iter_rows(values_only=True))
-    finally:
-        book.close()
+        book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+        try:
+            for sheet in book.worksheets:
+                rows = sheet.iter_rows(max_row=EXCEL_ROWS, max_col=cap_columns,
+                                       values_only=True)
+                frames[sheet.title] = _rows_to_frame(
+                    _rows_within(rows, path.name, sheet.title, cap_rows, max_cells))
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure to read is one clear line
+        raise InputError([Problem(path.name, None, None, None, _NOTHING, load_error(exc))]) \
+            from None
     return frames, hashlib.sha256(data).hexdigest()
 
 
-def _read_csv_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], str]:
+def _rows_within(rows, file: str, sheet: str, cap_rows: int, max_cells: int):
+    """The sheet's rows, an all-blank row as `()` (cheap to skip however wide); a value below
+    row `cap_rows` is an input error rather than data silently left unread."""
+    empty = None
+    for number, row in enumerate(rows, start=1):
+        if row is empty or row.count(None) == len(row):
+            empty = row
+            yield ()
+            continue
+        if number > cap_rows and not all(_blank(v) for v in row):
+            value = next(v for v in row if not _blank(v))
+            raise InputError([Problem(
+                file, sheet, number, None, value,
+                f"the sheet's data within its first {cap_rows:,} rows (the read limit that "
+                f"--max-cells {max_cells:,} sets): delete what lies below the table, or raise "
+                "--max-cells (read_inputs(path, max_cells=...))")])
+        yield row
+
+
+def _read_csv_folder(folder: Path, max_file_mb: float = 50) -> tuple[dict[str, pd.DataFrame],
+                                                                      str]:
     import csv
+
+    from .workbook_guard import check_file_size
 
     digest = hashlib.sha256()
     frames = {}
     for file in sorted(folder.glob("*.csv")):
+        check_file_size(file, max_file_mb)
         data = file.read_bytes()
         digest.update(file.name.encode() + b"\0" + data)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError([Problem(
+                file.name, file.stem, line, None, _NOTHING,
+                f"UTF-8 text, but byte 0x{data[exc.start]:02x} at position {exc.start} is not "
+                "UTF-8 (the file looks saved as Latin-1 or Windows-1252): save it as "
+                "'CSV UTF-8'")]) from None
+        try:
+            rows = [tuple(cell if cell.strip() != "" else None for cell in row)
+                    for row in csv.reader(text.splitlines())]
+        except csv.Error as exc:
             raise InputError([Problem(file.name, file.stem, None, None, _NOTHING,
-                                      f"UTF-8 text ({exc})")]) from None
-        rows = [tuple(cell if cell.strip() != "" else None for cell in row)
-                for row in csv.reader(text.splitlines())]
+                                      f"comma-separated text ({exc})")]) from None
         frames[file.stem] = _rows_to_frame(rows)
     return frames, digest.hexdigest()
 

@@ -27,30 +27,44 @@ from .commitments import add_commitments
 from .deterrence import add_deterrence
 from .equipment import add_equipment
 from .fairness import add_fairness
-from .layout import build_layout, declare_variables
+from .layout import Layout, build_layout, declare_variables
 from .objectives import add_objectives
 from .personnel import add_personnel
 from .ramp import add_ramp
 
 
 def build_model(inputs) -> pyo.ConcreteModel:
-    """The model of MODEL.md for `inputs` (present members only)."""
-    settings = inputs.settings
+    """The model of MODEL.md for `inputs` (present members only), as a Pyomo `ConcreteModel`
+    whose `layout` attribute says what each variable and row is."""
     with PauseGC():
-        layout = build_layout(inputs)
-        layout.gamma = settings.robustness
         model = pyo.ConcreteModel(name="burden")
-        declare_variables(model, layout, settings)
-        add_deterrence(model, layout, settings.robustness, settings.allow_shortfall)
-        add_accounts(model, layout)
-        add_commitments(model, layout)
-        add_personnel(model, layout)
-        add_equipment(model, layout)
-        add_fairness(model, layout, settings.fairness_tolerance)
-        add_ramp(model, layout, settings.max_growth)
-        layout.stages = add_objectives(model, layout, settings)
-        model.layout = layout
+        model.layout = _formulate(model, inputs)
     return model
 
 
-__all__ = ["build_model"]
+def build_layout_only(inputs) -> Layout:
+    """The same formulation as plain arrays (`Layout.row_specs`, `objective_specs`), with no
+    Pyomo objects: what a sweep needs to update a solver in place. `tests/test_formulation.py`
+    checks that it compiles to exactly the matrices of `build_model`."""
+    return _formulate(None, inputs)
+
+
+def _formulate(model, inputs) -> Layout:
+    """Sets and variables, then each family, then the stage objectives: into `model`, or as
+    arrays only when `model` is None."""
+    settings = inputs.settings
+    layout = build_layout(inputs)
+    layout.gamma = settings.robustness
+    declare_variables(model, layout, settings)
+    add_deterrence(model, layout, settings.robustness, settings.allow_shortfall)
+    add_accounts(model, layout)
+    add_commitments(model, layout)
+    add_personnel(model, layout)
+    add_equipment(model, layout)
+    add_fairness(model, layout, settings.fairness_tolerance)
+    add_ramp(model, layout, settings.max_growth)
+    layout.stages = add_objectives(model, layout, settings)
+    return layout
+
+
+__all__ = ["build_layout_only", "build_model"]

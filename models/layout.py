@@ -48,6 +48,10 @@ class Layout:
     upper: list = field(default_factory=list)
     integer: list = field(default_factory=list)
     families: dict = field(default_factory=dict)  # constraint name -> family label
+    # Every row block and objective as plain arrays, in the order added (both modes):
+    # name -> (rows, cols, coefs, lower, upper);  objective name -> (cols, coefs)
+    row_specs: dict = field(default_factory=dict)
+    objective_specs: dict = field(default_factory=dict)
     # Filled in by the families, for extraction and infeasibility explanations:
     gamma: int = 0
     stages: list = field(default_factory=list)  # objectives in the order they are minimised
@@ -62,12 +66,19 @@ class Layout:
         """Global column numbers of positions within one variable component."""
         return self.offsets[name] + np.asarray(positions, dtype=np.int64)
 
+    @property
+    def n_columns(self) -> int:
+        return len(self.lower)
+
     def var(self, model, name, size, lower, upper, integer=None):
-        """Declare `model.<name>` over `range(size)` and register its columns and bounds."""
-        component = pyo.Var(range(size), domain=pyo.Reals)
-        setattr(model, name, component)
-        self.offsets[name] = len(self.columns)
-        self.columns.extend(component.values())
+        """Declare `model.<name>` over `range(size)` and register its columns and bounds.
+        With `model=None` (matrix mode) only the columns are registered."""
+        component = None
+        self.offsets[name] = self.n_columns
+        if model is not None:
+            component = pyo.Var(range(size), domain=pyo.Reals)
+            setattr(model, name, component)
+            self.columns.extend(component.values())
         self.lower.extend(np.broadcast_to(np.asarray(lower, dtype=float), (size,)).tolist())
         self.upper.extend(np.broadcast_to(np.asarray(upper, dtype=float), (size,)).tolist())
         flags = np.zeros(size, dtype=bool) if integer is None else np.asarray(integer, bool)
@@ -167,6 +178,11 @@ def add_rows(model, layout: Layout, name: str, family: str, rows, cols, coefs, l
     cols = np.asarray(cols, dtype=np.int64)
     coefs = np.asarray(coefs, dtype=float)
     n = len(lower)
+    layout.families[name] = family
+    layout.row_specs[name] = (rows, cols, coefs, np.asarray(lower, dtype=float),
+                              np.asarray(upper, dtype=float))
+    if model is None:  # matrix mode: the arrays are all there is
+        return None
     order = np.argsort(rows, kind="stable")
     rows, cols, coefs = rows[order], cols[order], coefs[order]
     bounds = np.searchsorted(rows, np.arange(n + 1))
@@ -181,7 +197,6 @@ def add_rows(model, layout: Layout, name: str, family: str, rows, cols, coefs, l
                                        linear_vars=[columns[j] for j in col_list[a:b]]))
     component = pyo.Constraint(range(n), rule=lambda _, i: (lower[i], bodies[i], upper[i]))
     setattr(model, name, component)
-    layout.families[name] = family
     return component
 
 

@@ -44,11 +44,16 @@ def stage_plan(settings) -> list[str]:
     return stages
 
 
-def _objective(layout: Layout, cols, coefs):
+def _objective(model, layout: Layout, name: str, cols, coefs) -> None:
+    """Objective `name`: recorded as arrays, and as a Pyomo `Objective` unless in matrix mode."""
+    layout.objective_specs[name] = (np.asarray(cols, dtype=np.int64),
+                                    np.asarray(coefs, dtype=float))
+    if model is None:
+        return
     columns = layout.columns
-    return pyo.Objective(expr=LinearExpression(
+    setattr(model, name, pyo.Objective(expr=LinearExpression(
         constant=0.0, linear_coefs=np.asarray(coefs, float).tolist(),
-        linear_vars=[columns[j] for j in np.asarray(cols).tolist()]))
+        linear_vars=[columns[j] for j in np.asarray(cols).tolist()])))
 
 
 def add_objectives(model, layout: Layout, settings) -> list[str]:
@@ -60,11 +65,11 @@ def add_objectives(model, layout: Layout, settings) -> list[str]:
         targets = layout.targets
         weight = targets["shortfall_weight"].to_numpy(float)
         keep = weight > 0
-        model.shortfall_index = _objective(
-            layout, layout.column("S", np.arange(len(targets))[keep]), weight[keep])
+        _objective(model, layout, "shortfall_index",
+                   layout.column("S", np.arange(len(targets))[keep]), weight[keep])
     n_years = len(layout.years)
-    model.total_cost = _objective(layout, layout.column("total", np.arange(n_years)),
-                                  np.ones(n_years))
+    _objective(model, layout, "total_cost", layout.column("total", np.arange(n_years)),
+               np.ones(n_years))
     if "max_burden" in stages:
         layout.var(model, "Z", 1, 0.0, np.inf)
         add_rows(model, layout, "max_burden_definition", "objective",
@@ -73,7 +78,7 @@ def add_objectives(model, layout: Layout, settings) -> list[str]:
                                       layout.column("Z", np.zeros(n_my, dtype=int))]),
                  coefs=np.concatenate([np.ones(n_my), -my["gdp"].to_numpy(float)]),
                  lower=np.full(n_my, -np.inf), upper=np.zeros(n_my))
-        model.max_burden = _objective(layout, layout.column("Z", [0]), [1.0])
+        _objective(model, layout, "max_burden", layout.column("Z", [0]), [1.0])
     if "deviation" in stages:
         layout.var(model, "dev", n_my, 0.0, np.inf)
         share = my["share"].to_numpy(float)
@@ -87,5 +92,5 @@ def add_objectives(model, layout: Layout, settings) -> list[str]:
         add_rows(model, layout, "deviation_below", "objective", rows, cols,
                  np.concatenate([np.ones(n_my), np.ones(n_my), -share]),
                  lower=np.zeros(n_my), upper=np.full(n_my, np.inf))
-        model.deviation = _objective(layout, layout.column("dev", own), np.ones(n_my))
+        _objective(model, layout, "deviation", layout.column("dev", own), np.ones(n_my))
     return stages

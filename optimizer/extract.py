@@ -112,6 +112,8 @@ def deterrence_table(layout, allocation: pd.DataFrame, gamma: int,
         frame["protected"] = np.nan
     delivered = frame["protected"] if gamma > 0 else frame["achieved"]
     short = frame["target"] - delivered
-    frame["shortfall"] = np.where(short > NONZERO * np.maximum(frame["target"], 1.0), short, 0.0)
+    # within the stage tolerance (1e-6 relative, MODEL.md) a target counts as met
+    frame["shortfall"] = np.where(short > AT_BOUND * np.maximum(frame["target"], 1.0), short,
+                                  0.0)
     frame["marginal_cost"] = marginal if marginal is not None else np.nan
     return frame[DETERRENCE_COLUMNS].reset_index(drop=True)

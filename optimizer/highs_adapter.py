@@ -22,6 +22,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 INF = highspy.kHighsInf
 STAGE_RELATIVE = 1e-6  # keep stage k within (1 + 1e-6) of its optimum ...
 STAGE_ABSOLUTE = 1e-9  # ... plus 1e-9 (MODEL.md)
+MIP_PRESOLVE_RULES_OFF = (1 << 5) | (1 << 7)  # dominated columns, forcing columns (see below)
 
 
 def quiet_highs() -> highspy.Highs:
@@ -73,6 +74,46 @@ class CompiledModel:
         return np.arange(0)
 
 
+def assemble(layout) -> CompiledModel:
+    """The matrices straight from the layout's arrays (matrix mode, no Pyomo): the same
+    CompiledModel `compile_model` gives for the Pyomo model of the same inputs."""
+    n = layout.n_columns
+    rows, cols, coefs, lower, upper, blocks, start = [], [], [], [], [], [], 0
+    for name, (r, c, v, lo, up) in layout.row_specs.items():
+        rows.append(r + start)
+        cols.append(c)
+        coefs.append(v)
+        lower.append(lo)
+        upper.append(up)
+        blocks.append((name, start, len(lo)))
+        start += len(lo)
+    matrix = sp.coo_array((np.concatenate(coefs), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(start, n)).tocsc()
+    objectives = {}
+    for name, (c, v) in layout.objective_specs.items():
+        dense = np.zeros(n)
+        np.add.at(dense, c, v)
+        objectives[name] = dense
+    return CompiledModel(matrix=_canonical(matrix),
+                         row_lower=np.where(np.isfinite(np.concatenate(lower)),
+                                            np.concatenate(lower), -INF),
+                         row_upper=np.where(np.isfinite(np.concatenate(upper)),
+                                            np.concatenate(upper), INF),
+                         col_lower=np.asarray(layout.lower, float),
+                         col_upper=np.asarray(layout.upper, float),
+                         integer=np.asarray(layout.integer, bool), objectives=objectives,
+                         blocks=blocks)
+
+
+def _canonical(matrix) -> sp.csc_array:
+    """Explicit zeros dropped, row indices sorted: one representation per matrix."""
+    matrix = sp.csc_array(matrix)
+    matrix.sum_duplicates()
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    return matrix
+
+
 def compile_model(model) -> CompiledModel:
     """Compile a built model (see `models.build_model`) to matrices in the layout's order."""
     layout = model.layout
@@ -108,7 +149,7 @@ def compile_model(model) -> CompiledModel:
     for name, component in zip(layout.families, constraints):
         blocks.append((name, start, len(component)))
         start += len(component)
-    return CompiledModel(matrix=matrix, row_lower=row_lower, row_upper=row_upper,
+    return CompiledModel(matrix=_canonical(matrix), row_lower=row_lower, row_upper=row_upper,
                          col_lower=np.asarray(layout.lower, float),
                          col_upper=np.asarray(layout.upper, float),
                          integer=np.asarray(layout.integer, bool), objectives=objectives,
@@ -133,6 +174,13 @@ class HighsSession:
         self.highs.setOptionValue("random_seed", 0)
         self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
         self.highs.setOptionValue("mip_abs_gap", 0.0)
+        if compiled.is_mip:
+            # HiGHS 1.16's MIP presolve, with dominated-column (rule 5) and forcing-column
+            # (rule 7) reductions on, returns a wrong "optimal" min_max_burden stage on the
+            # shipped example once the stage-1 bound row is present (0.05 instead of
+            # 0.045173, which the LP relaxation and presolve-off both confirm):
+            # tests/test_formulation.py::test_mip_presolve_keeps_the_true_optimum.
+            self.highs.setOptionValue("presolve_rule_off", MIP_PRESOLVE_RULES_OFF)
         self.highs.passModel(self._lp())
         self.extra_rows = 0
 
@@ -176,6 +224,43 @@ class HighsSession:
                       highspy.HighsModelStatus.kInterrupt):
             return StageOutcome("time_limit", value, x, "time limit reached")
         return StageOutcome("error", value, x, f"HiGHS: {h.modelStatusToString(status)}")
+
+    def set_mip_gap(self, gap: float) -> None:
+        self.highs.setOptionValue("mip_rel_gap", float(gap))
+
+    def reset(self) -> None:
+        """Drop the stage rows added since the model was passed."""
+        if self.extra_rows:
+            first = self.compiled.matrix.shape[0]
+            self.highs.deleteRows(self.extra_rows,
+                                  np.arange(first, first + self.extra_rows, dtype=np.int32))
+            self.extra_rows = 0
+
+    def update(self, compiled: CompiledModel) -> bool:
+        """Load `compiled` by editing the model in place (bounds and changed coefficients) when
+        it has the same structure as the one held; False (nothing changed) otherwise."""
+        old, new = self.compiled, compiled
+        if (old.matrix.shape != new.matrix.shape
+                or not np.array_equal(old.matrix.indptr, new.matrix.indptr)
+                or not np.array_equal(old.matrix.indices, new.matrix.indices)
+                or not np.array_equal(old.integer, new.integer)
+                or [b[:2] for b in old.blocks] != [b[:2] for b in new.blocks]):
+            return False
+        self.reset()
+        h = self.highs
+        n_rows, n_cols = new.matrix.shape
+        h.changeColsBounds(n_cols, np.arange(n_cols, dtype=np.int32), new.col_lower,
+                           new.col_upper)
+        h.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32), new.row_lower,
+                           new.row_upper)
+        changed = np.nonzero(old.matrix.data != new.matrix.data)[0]
+        if len(changed):
+            columns = np.repeat(np.arange(n_cols), np.diff(new.matrix.indptr))[changed]
+            for row, col, value in zip(new.matrix.indices[changed].tolist(), columns.tolist(),
+                                       new.matrix.data[changed].tolist()):
+                h.changeCoeff(row, col, value)
+        self.compiled = new
+        return True
 
     def keep(self, costs: np.ndarray, value: float) -> None:
         """Row `costs . x <= value * (1 + 1e-6) + 1e-9` (keep this stage's optimum)."""

@@ -37,8 +37,6 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None)
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
     """
-    import pandas as pd
-
     from models import build_model
 
     from .highs_adapter import HighsSession, compile_model
@@ -52,15 +50,59 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None)
     if changes:
         inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
                                                                           **changes))
-    settings = inputs.settings
     model = build_model(inputs)
     layout = model.layout
-    warnings = list(inputs.warnings)
-    if len(layout.unreachable) and not settings.allow_shortfall:
+    if len(layout.unreachable) and not inputs.settings.allow_shortfall:
         return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
-                                 warnings, started, len(layout.columns), 0)
+                                 list(inputs.warnings), started, layout.n_columns, 0)
     compiled = compile_model(model)
-    session = HighsSession(compiled, mip_gap=settings.mip_gap)
+    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+    return solve_compiled(inputs, layout, compiled, session, started)
+
+
+class Resolver:
+    """Solves a series of cases that differ only in numbers (targets, caps, floors, pledges,
+    GDP, reliability, tolerances) on one HiGHS instance: each case is formulated in matrix
+    mode (no Pyomo) and loaded by editing bounds and changed coefficients in place; a case
+    whose structure differs (robustness, objective, absence, access, ...) is rebuilt through
+    Pyomo. Same answers either way (tests/test_resolve.py)."""
+
+    def __init__(self):
+        self.session = None
+        self.rebuilds = 0
+        self.updates = 0
+
+    def solve(self, inputs) -> Result:
+        from models import build_layout_only, build_model
+
+        from .highs_adapter import HighsSession, assemble, compile_model
+
+        started = time.perf_counter()
+        layout = build_layout_only(inputs)
+        unreachable = len(layout.unreachable) and not inputs.settings.allow_shortfall
+        if not unreachable and self.session is not None:
+            compiled = assemble(layout)
+            if self.session.update(compiled):
+                self.updates += 1
+                self.session.set_mip_gap(inputs.settings.mip_gap)
+                return solve_compiled(inputs, layout, compiled, self.session, started)
+        model = build_model(inputs)
+        layout = model.layout
+        if unreachable:
+            return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
+                                     list(inputs.warnings), started, layout.n_columns, 0)
+        compiled = compile_model(model)
+        self.session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+        self.rebuilds += 1
+        return solve_compiled(inputs, layout, compiled, self.session, started)
+
+
+def solve_compiled(inputs, layout, compiled, session, started) -> Result:
+    """The lexicographic stages on a loaded session, then the extraction."""
+    import pandas as pd
+
+    settings = inputs.settings
+    warnings = list(inputs.warnings)
     n_vars, n_rows = compiled.matrix.shape[1], compiled.matrix.shape[0]
 
     stages, x, marginal, status = [], None, None, "optimal"

@@ -121,8 +121,24 @@ def validate_scenarios(inputs, scenarios: list[Scenario]) -> None:
 # The task (runs in a worker process)
 
 
-def run_scenario(inputs, scenario: Scenario, key: str, position: int) -> dict:
-    """Solve one scenario; always returns a row (an exception becomes status `error`)."""
+#: One `Resolver` per input in each worker process, so that scenarios that change only numbers
+#: are re-solved on the solver already loaded (a cache: results do not depend on it).
+_RESOLVERS: dict = {}
+
+
+def _resolver(inputs):
+    from .solve import Resolver
+
+    if inputs.sha256 not in _RESOLVERS:
+        _RESOLVERS.clear()
+        _RESOLVERS[inputs.sha256] = Resolver()
+    return _RESOLVERS[inputs.sha256]
+
+
+def run_scenario(inputs, scenario: Scenario, key: str, position: int,
+                 persistent: bool = True) -> dict:
+    """Solve one scenario; always returns a row (an exception becomes status `error`).
+    `persistent`: re-use this process's solver when only numbers change."""
     from .solve import solve
 
     started = time.perf_counter()
@@ -130,7 +146,7 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int) -> dict:
            "overrides": list(scenario.overrides)}
     try:
         case = inputs.with_overrides(dict(scenario.overrides), scenario=scenario.name)
-        result = solve(case)
+        result = _resolver(inputs).solve(case) if persistent else solve(case)
     except Exception as error:  # noqa: BLE001 - a failed scenario is a row, never a crash
         last = traceback.extract_tb(error.__traceback__)[-1:]
         where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""

@@ -226,8 +226,8 @@ def _read_xlsx(path: Path, max_file_mb: float = 50,
         book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
         try:
             for sheet in book.worksheets:
-                rows = sheet.iter_rows(max_row=EXCEL_ROWS, max_col=cap_columns,
-                                       values_only=True)
+                width = min(cap_columns, sheet.max_column or cap_columns)  # <dimension>
+                rows = sheet.iter_rows(max_row=EXCEL_ROWS, max_col=width, values_only=True)
                 frames[sheet.title] = _rows_to_frame(
                     _rows_within(rows, path.name, sheet.title, cap_rows, max_cells))
         finally:

@@ -108,8 +108,8 @@ class Result:
 
     @property
     def solved(self) -> bool:
-        """True when the result carries an allocation."""
-        return self.status in SOLVED
+        """True when the result carries an allocation (a time limit may stop before one)."""
+        return self.status in SOLVED and (self.status != "time_limit" or len(self.members) > 0)
 
     def __repr__(self) -> str:
         s = self.summary

@@ -36,5 +36,20 @@ def frontier(inputs, points=11):
 
     return _frontier(inputs, points=points)
 
+
+def shapley(inputs, samples=200, seed=0, workers=None, scheduler=None, out=None, **options):
+    """Each member's Shapley share of the alliance's deterrence (see
+    `optimizer.shapley.shapley`); returns the shapley table."""
+    from .shapley import shapley as _shapley
+
+    # importing the submodule `optimizer.shapley` rebinds this package's name `shapley` to
+    # that module: put this function back, so `optimizer.shapley(...)` works every time
+    globals()["shapley"] = _api_shapley
+    return _shapley(inputs, samples=samples, seed=seed, workers=workers, scheduler=scheduler,
+                    out=out, **options)
+
+
+_api_shapley = shapley
+
 __all__ = ["InputError", "Inputs", "Problem", "Result", "frontier", "inputs_from_frames",
-           "read_inputs", "run_sweep", "solve", "write_report", "__version__"]
+           "read_inputs", "run_sweep", "shapley", "solve", "write_report", "__version__"]

@@ -244,6 +244,61 @@ def frontier(input_path, points, output, overrides):
 
 
 @main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Random orders of the members to sample.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sampling.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--scheduler", default=None, metavar="local|ADDRESS",
+              help="Run on Dask: 'local' starts a LocalCluster, or a scheduler address "
+              "(tcp://host:8786). Needs the extra 'cluster'.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Shapley workbook (default: <input stem>-shapley.xlsx); its store of "
+              "coalition values is the same name with .sqlite.")
+def shapley(input_path, samples, seed, workers, scheduler, output):
+    """Each member's Shapley share of the alliance's deterrence, beside fair and cost share."""
+    from .shapley import ShapleyError
+    from .shapley import shapley as run_shapley
+    from .store import StoreLocked
+    from .sweep import console_progress
+
+    output = Path(output) if output else _default_output(input_path, "shapley")
+    _check_output(input_path, output)
+    inputs = _load(input_path)
+    for warning in inputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    update, close = console_progress(label="coalitions")
+    try:
+        table = run_shapley(inputs, samples=samples, seed=seed, workers=workers,
+                            scheduler=scheduler, out=output, progress=update)
+    except (StoreLocked, ShapleyError) as error:
+        close()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    finally:
+        close()
+    attrs = table.attrs
+    click.echo(f"v(M) = {attrs['v_grand']:.6g} of W = {attrs['W']:.6g} priority-weighted "
+               f"targets; {attrs['samples']} sampled orders, {attrs['coalitions']} coalitions "
+               f"({attrs['solved']} solved now, {attrs['from_store']} from the store)")
+    click.echo(f"{'member':<20} {'shapley':>10} {'std err':>10} {'share':>8} {'fair':>8} "
+               f"{'cost':>8}")
+    for row in table.itertuples(index=False):
+        click.echo(f"{str(row.member)[:20]:<20} {row.shapley_value:>10.4f} "
+                   f"{row.standard_error:>10.4f} {_percent(row.deterrence_share):>8} "
+                   f"{_percent(row.fair_share):>8} {_percent(row.cost_share):>8}")
+    for note in attrs["notes"]:
+        click.echo(f"note: {note}")
+    click.echo(f"shapley workbook: {output}")
+    sys.exit(EXIT_SOLVED)
+
+
+def _percent(value) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.1%}"
+
+
+@main.command()
 @click.argument("output", type=click.Path(dir_okay=False))
 def template(output):
     """Write a template workbook that `burden validate` accepts."""

@@ -172,9 +172,10 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
 # Executors
 
 
-def _process_pool(inputs, todo, workers, on_row):
-    """Run tasks on a spawn-context process pool; a dead worker's pool is rebuilt and the
-    unfinished tasks resubmitted."""
+def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
+    """Run `task(inputs, *item)` for each item of `todo` (default: `run_scenario`) on a
+    spawn-context process pool; a dead worker's pool is rebuilt and the unfinished tasks
+    resubmitted."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -185,8 +186,7 @@ def _process_pool(inputs, todo, workers, on_row):
         attempts += 1
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(run_scenario, inputs, *task): i for i, task in
-                       pending.items()}
+            futures = {pool.submit(task, inputs, *item): i for i, item in pending.items()}
             try:
                 for future in as_completed(futures):
                     i = futures[future]
@@ -194,12 +194,12 @@ def _process_pool(inputs, todo, workers, on_row):
                     del pending[i]
             except BrokenProcessPool:
                 if attempts >= 3:
-                    for task in pending.values():
-                        on_row(_failed(task, "a worker process died three times"))
+                    for item in pending.values():
+                        on_row(_failed(item, "a worker process died three times"))
                     return
 
 
-def _dask(inputs, todo, workers, scheduler, on_row):
+def _dask(inputs, todo, workers, scheduler, on_row, task=run_scenario):
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -215,14 +215,14 @@ def _dask(inputs, todo, workers, scheduler, on_row):
         client = Client(scheduler)
     try:
         shared = client.scatter(inputs, broadcast=True)
-        futures = {client.submit(run_scenario, shared, *task, pure=False, retries=1): task
-                   for task in todo}
+        futures = {client.submit(task, shared, *item, pure=False, retries=1): item
+                   for item in todo}
         for future in as_completed(futures):
-            task = futures[future]
+            item = futures[future]
             try:
                 on_row(future.result())
             except Exception as error:  # noqa: BLE001 - KilledWorker and friends
-                on_row(_failed(task, f"{type(error).__name__}: {error}"))
+                on_row(_failed(item, f"{type(error).__name__}: {error}"))
     finally:
         client.close()
         if cluster is not None:
@@ -330,7 +330,8 @@ def _number_or_text(value):
         return value
 
 
-def console_progress(stream=None) -> tuple[Callable[[int, int, int], None], Callable[[], None]]:
+def console_progress(stream=None, label: str = "sweep"
+                     ) -> tuple[Callable[[int, int, int], None], Callable[[], None]]:
     """A progress callback for the CLI: a live rich bar on a terminal, plain lines otherwise.
     Returns (callback, close)."""
     stream = stream or sys.stderr
@@ -344,10 +345,10 @@ def console_progress(stream=None) -> tuple[Callable[[int, int, int], None], Call
             TimeRemainingColumn,
         )
 
-        bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+        bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
                        console=Console(file=stream))
-        task = bar.add_task("sweep", total=None, rate="")
+        task = bar.add_task(label, total=None, rate="")
         bar.start()
         started = time.perf_counter()
 
@@ -367,6 +368,6 @@ def console_progress(stream=None) -> tuple[Callable[[int, int, int], None], Call
         rate = (done - already) / max(now - started, 1e-9)
         left = (total - done) / rate if rate > 0 else float("nan")
         eta = f", ETA {left:.0f}s" if math.isfinite(left) and done < total else ""
-        print(f"sweep: {done}/{total} done ({rate:.2f}/s{eta})", file=stream, flush=True)
+        print(f"{label}: {done}/{total} done ({rate:.2f}/s{eta})", file=stream, flush=True)
 
     return plain, lambda: None

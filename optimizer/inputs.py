@@ -232,12 +232,56 @@ def _read_xlsx(path: Path, max_file_mb: float = 50,
                     _rows_within(rows, path.name, sheet.title, cap_rows, max_cells))
         finally:
             book.close()
+        _check_uncalculated_formulas(data, frames, path.name, cap_rows, cap_columns)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to read is one clear line
         raise InputError([Problem(path.name, None, None, None, _NOTHING, load_error(exc))]) \
             from None
     return frames, hashlib.sha256(data).hexdigest()
+
+
+def _check_uncalculated_formulas(data: bytes, frames, file: str, cap_rows: int,
+                                 cap_columns: int) -> None:
+    """A formula cell whose result was never calculated (a workbook written by a script and
+    never opened in Excel) reads as blank: refuse it rather than fill in a default."""
+    import zipfile
+    from io import BytesIO
+
+    import openpyxl
+
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        if not any(b"<f" in archive.read(name) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return
+    book = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=False)
+    problems = []
+    try:
+        for sheet in book.worksheets:
+            frame = frames.get(sheet.title)
+            header = None
+            rows = sheet.iter_rows(max_row=cap_rows, max_col=cap_columns, values_only=True)
+            for number, row in enumerate(rows, start=1):
+                if header is None and any(not _blank(v) for v in row):
+                    header = row
+                    continue
+                for index, value in enumerate(row):
+                    if not (isinstance(value, str) and value.startswith("=")):
+                        continue
+                    known = frame is not None and number in set(frame[ROW]) and index < len(
+                        header or ()) and header[index] in frame.columns
+                    cached = frame.loc[frame[ROW] == number, header[index]].iloc[0] \
+                        if known else None
+                    if _blank(cached):
+                        column = str(header[index]) if header and index < len(header) else None
+                        problems.append(Problem(file, sheet.title, number, column, value,
+                                                "a value: the cell holds a formula whose result "
+                                                "was never calculated (open and save the "
+                                                "workbook in Excel or LibreOffice)"))
+    finally:
+        book.close()
+    if problems:
+        raise InputError(problems)
 
 
 def _rows_within(rows, file: str, sheet: str, cap_rows: int, max_cells: int):
@@ -556,7 +600,7 @@ def _setting_value(setting, value, row, found: _Collector):
     if setting.kind == "text":
         return text
     if setting.kind == "bool":
-        col = Column(setting.key, "bool")
+        col = Column("value", "bool")
         return _cell(col, value, "settings", row, found)
     if setting.kind == "weights":
         return _weights(text, row, found)
@@ -738,8 +782,13 @@ class _Case:
         member = index.get_level_values("member")
         year = np.asarray(index.get_level_values("year"), dtype=float)
         growth = by_member["gdp_growth"].fillna(0.0).astype(float).reindex(member).to_numpy()
-        frame["gdp"] = by_member["gdp"].astype(float).reindex(member).to_numpy() * \
-            (1.0 + growth) ** (year - min(years))
+        with np.errstate(over="ignore", invalid="ignore"):
+            frame["gdp"] = by_member["gdp"].astype(float).reindex(member).to_numpy() * \
+                (1.0 + growth) ** (year - min(years))
+        for name in frame.index.get_level_values("member")[~np.isfinite(frame["gdp"])].unique():
+            self.found.add("members", int(by_member.at[name, ROW]), "gdp_growth",
+                           by_member.at[name, "gdp_growth"],
+                           "a growth rate whose GDP path stays finite over the planning years")
         frame["floor_share"] = by_member["floor_gdp_share"].fillna(0.0).astype(float) \
             .reindex(member).to_numpy()
         frame["cap_share"] = pd.to_numeric(by_member["cap_gdp_share"]).astype(float) \

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INF = float("inf")
+YEAR_LOW, YEAR_HIGH = 1900, 2300  # a planning year, not a typo
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ SHEETS: tuple[Sheet, ...] = (
                example="air_defence"),
         Column("region", "text", required=True, symbol="G", doc="region (theatre)",
                example="east"),
-        Column("year", "integer", required=True, symbol="T", doc="planning year", example=2026),
+        Column("year", "integer", required=True, low=YEAR_LOW, high=YEAR_HIGH, symbol="T",
+               doc="planning year", example=2026),
         Column("target", "number", required=True, low=0, unit="deterrence",
                symbol="target[c,g,t]", doc="deterrence required", example=50000),
         Column("priority", "number", default=1.0, low=0, symbol="priority[c,g,t]",
@@ -151,14 +153,16 @@ SHEETS: tuple[Sheet, ...] = (
     ), required=False, key=("member", "capability"), doc="Quality multipliers."),
     Sheet("gdp", (
         Column("member", "text", required=True, symbol="m", example="Poland"),
-        Column("year", "integer", required=True, symbol="t", example=2027),
+        Column("year", "integer", required=True, low=YEAR_LOW, high=YEAR_HIGH, symbol="t",
+               example=2027),
         Column("gdp", "number", required=True, low=0, low_open=True, unit="money",
                symbol="gdp[m,t]", doc="GDP that year (overrides the growth path)",
                example=1050000),
     ), required=False, key=("member", "year"), doc="GDP overrides by year."),
     Sheet("commitments", (
         Column("member", "text", required=True, symbol="m", example="Poland"),
-        Column("year", "integer", required=True, symbol="t", example=2027),
+        Column("year", "integer", required=True, low=YEAR_LOW, high=YEAR_HIGH, symbol="t",
+               example=2027),
         _share("floor_gdp_share", "floor[m,t]", "floor that year only (blank: the member's)",
                0.03),
         _share("cap_gdp_share", "cap[m,t]", "cap that year only (blank: the member's)", 0.05),

@@ -250,9 +250,6 @@ def test_chosen_corruptions(tmp_path, case):
     check_one_corruption(tmp_path, case)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a GDP path that overflows (huge growth, "
-                   "GDP or year span) is not an input error; _member_years computes inf "
-                   "(a RuntimeWarning, or inf GDP reaching the model)")
 @pytest.mark.parametrize("sheet, row, column, value", [
     ("members", 2, "gdp_growth", 1e308),
     ("targets", 2, "year", 1_000_000),
@@ -268,9 +265,6 @@ def test_gdp_path_that_overflows_is_an_input_error(tmp_path, sheet, row, column,
     assert any((p.sheet, p.row, p.column) == (sheet, row, column) for p in info.value.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a boolean setting's bad value is located "
-                   "on a column named after the key (e.g. 'allow_shortfall'), not on the "
-                   "settings sheet's 'value' column (inputs._setting_value)")
 def test_bad_boolean_setting_is_located_on_its_value_cell(tmp_path):
     sheets = good_sheets()
     set_cell(sheets, "settings", 4, "value", "lots")  # allow_shortfall
@@ -280,9 +274,6 @@ def test_bad_boolean_setting_is_located_on_its_value_cell(tmp_path):
     assert (problem.sheet, problem.row, problem.column) == ("settings", 4, "value")
 
 
-@pytest.mark.xfail(strict=True, reason="product gap: a formula cell with no cached value (a "
-                   "workbook written by a script, never opened in Excel) reads as blank, so an "
-                   "optional column silently takes its default instead of being refused")
 def test_formula_without_a_cached_value_is_not_silently_blank(tmp_path):
     sheets = good_sheets()
     set_cell(sheets, "members", 2, "gdp_growth", "=0.01*2")  # openpyxl stores a formula

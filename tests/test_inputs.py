@@ -163,7 +163,7 @@ ONE_PROBLEM = [
     ("bad boolean", lambda: corrupt(("members", 3, "absent", "maybe")),
      "members", 3, "absent", "TRUE or FALSE (or yes/no, 1/0)"),
     ("bad boolean setting", lambda: corrupt(("settings", 4, "value", "perhaps")),
-     "settings", 4, "allow_shortfall", "TRUE or FALSE"),
+     "settings", 4, "value", "TRUE or FALSE"),
     ("unknown setting key", lambda: with_setting("colour", "blue"),
      "settings", 6, "key", "one of " + ALL_SETTINGS),
     ("unknown objective", lambda: corrupt(("settings", 2, "value", "max_fun")),

@@ -23,33 +23,11 @@ from .result import Result  # noqa: E402
 from .solve import solve  # noqa: E402
 
 
-def run_sweep(inputs, scenarios=None, out=None, workers=None, scheduler=None, **options):
-    """Solve many scenarios (see `optimizer.sweep.run_sweep`); returns the scenarios table."""
-    from .sweep import run_sweep as _run_sweep
-
-    return _run_sweep(inputs, scenarios, out, workers, scheduler, **options)
-
-
-def frontier(inputs, points=11):
-    """The cost-fairness frontier (see `optimizer.frontier.frontier`)."""
-    from .frontier import frontier as _frontier
-
-    return _frontier(inputs, points=points)
-
-
-def shapley(inputs, samples=200, seed=0, workers=None, scheduler=None, out=None, **options):
-    """Each member's Shapley share of the alliance's deterrence (see
-    `optimizer.shapley.shapley`); returns the shapley table."""
-    from .shapley import shapley as _shapley
-
-    # importing the submodule `optimizer.shapley` rebinds this package's name `shapley` to
-    # that module: put this function back, so `optimizer.shapley(...)` works every time
-    globals()["shapley"] = _api_shapley
-    return _shapley(inputs, samples=samples, seed=seed, workers=workers, scheduler=scheduler,
-                    out=out, **options)
-
-
-_api_shapley = shapley
+# `run_sweep`, `frontier` and `shapley` are light to import (numpy, pandas, sqlite3): imported
+# here, after their submodules, so the package names are the functions.
+from .shapley import shapley  # noqa: E402
+from .sweep import run_sweep  # noqa: E402
+from .tradeoff import frontier  # noqa: E402
 
 __all__ = ["InputError", "Inputs", "Problem", "Result", "frontier", "inputs_from_frames",
            "read_inputs", "run_sweep", "shapley", "solve", "write_report", "__version__"]

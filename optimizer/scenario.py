@@ -36,7 +36,9 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
     tables = {name: table.copy() for name, table in inputs.tables.items()}
     where = f"scenario '{scenario}'" if scenario else "override"
     problems = []
-    for path, value in overrides.items():
+    # general paths first, so `members[X].col` wins over `members.col` whatever the order
+    ordered = sorted(overrides.items(), key=lambda item: "[" in str(item[0]))
+    for path, value in ordered:
         problem = _apply(tables, path, value)
         if problem:
             problems.append(Problem(where, None, None, path, value, problem))

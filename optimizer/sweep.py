@@ -322,6 +322,8 @@ def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str]) -> pd.
 
 def _number_or_text(value):
     """Override values as the sheet shows them: numbers as numbers, the rest as text."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return str(value)
     try:

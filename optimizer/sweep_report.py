@@ -30,6 +30,8 @@ def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
     the extra shortfall index, then the extra cost (within each group of other overrides)."""
     by_overrides = {frozenset((p, str(v)) for p, v in s.overrides): s.name for s in scenarios}
     figures = table.set_index("scenario")
+    for column in ("shortfall_index", "total_cost"):  # failed scenarios: NaN, not None
+        figures[column] = pd.to_numeric(figures[column], errors="coerce")
     rows = []
     for scenario in scenarios:
         member = scenario.absent_member

@@ -167,3 +167,20 @@ def test_frontier_runs_from_min_cost_to_min_deviation(tmp_path):
     assert (curve["deviation"].diff().dropna() <= 1e-6).all()  # deviation falls ...
     assert (curve["total_cost"].diff().dropna() >= -1e-6).all()  # ... and cost never does
     assert (curve["deviation"] <= curve["eps"] * (1 + 1e-8) + 1e-8).all()
+
+
+def test_a_member_override_wins_over_the_all_members_one_in_any_order(tiny):
+    for order in ([("members.cap_gdp_share", 0.03), ("members[Alpha].cap_gdp_share", 0.04)],
+                  [("members[Alpha].cap_gdp_share", 0.04), ("members.cap_gdp_share", 0.03)]):
+        case = tiny.with_overrides(dict(order))
+        assert case.members["cap_gdp_share"].tolist() == [0.04, 0.03]
+
+
+def test_absence_ranking_survives_scenarios_that_all_failed():
+    from optimizer.sweep_report import absence_table
+
+    scenarios = [Scenario("everyone"), Scenario("A absent", (("members[A].absent", "true"),))]
+    table = pd.DataFrame({"scenario": ["everyone", "A absent"], "status": ["error", "error"],
+                          "shortfall_index": [None, None], "total_cost": [None, None]})
+    ranked = absence_table(table, scenarios, ["k1", "k2"])
+    assert list(ranked["member"]) == ["A"] and ranked["extra_cost"].isna().all()

@@ -18,14 +18,13 @@ from .inputs import InputError, Inputs, Problem, inputs_from_frames, read_inputs
 from .report import write_report  # noqa: E402
 from .result import Result  # noqa: E402
 
-# `from .solve import solve` binds the name to the function after the submodule import has set
-# the package attribute `solve` to the module; Pyomo itself is only imported on the first solve.
-from .solve import solve  # noqa: E402
-
-
 # `run_sweep`, `frontier` and `shapley` are light to import (numpy, pandas, sqlite3): imported
 # here, after their submodules, so the package names are the functions.
 from .shapley import shapley  # noqa: E402
+
+# `from .solve import solve` binds the name to the function after the submodule import has set
+# the package attribute `solve` to the module; Pyomo itself is only imported on the first solve.
+from .solve import solve  # noqa: E402
 from .sweep import run_sweep  # noqa: E402
 from .tradeoff import frontier  # noqa: E402
 

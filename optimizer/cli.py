@@ -225,8 +225,8 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler):
               help="Override an input first (as for solve).")
 def frontier(input_path, points, output, overrides):
     """The cost-fairness frontier: least cost for each allowed deviation from fair shares."""
-    from .tradeoff import frontier as run_frontier
     from .sweep_report import write_frontier_report
+    from .tradeoff import frontier as run_frontier
 
     output = Path(output) if output else _default_output(input_path, "frontier")
     _check_output(input_path, output)

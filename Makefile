@@ -28,6 +28,10 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# the long fuzz run: BURDEN_FUZZ_EXAMPLES (default 5000) corrupted workbooks, ~0.25 s each
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests/test_fuzz.py -k long_run
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 

@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/burden solve $(EXAMPLE) -o $(REPORT)
 
+# two processes: the suite is CPU-bound and these machines have two cores
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -q -m ''
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m ''
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -301,13 +301,13 @@ def print_case(console, name, data, proc, load) -> dict:
                   f"{sizes['nonzeros']:,} nonzeros{' (MIP)' if sizes['mip'] else ''}; "
                   f"same matrix as direct: {'yes' if data['same_model'] else 'NO'}; "
                   f"HiGHS options: {'same' if not data['options'] else 'DIFFER'}; "
-                  f"load average {load[0]:.1f} -> {load[1]:.1f}")
+                  f"load average {load[0]:.1f} -> {load[1]:.1f}", soft_wrap=True)
     for line in data["options"]:
         console.print(f"  option differs (burden vs direct): {line}")
     table = Table(box=box.MARKDOWN)
     for column in ("step", "burden s", "direct s", "ratio", "burden CPU s", "direct CPU s",
                    "CPU ratio"):
-        table.add_column(column, justify="left" if column == "step" else "right")
+        table.add_column(column, justify="left" if column == "step" else "right", no_wrap=True)
     stage_names = [s[0] for s in data["values"]["burden"]]
     steps = ["read", "build", "compile", "transfer"] + \
         [f"stage{i}" for i in range(1, len(stage_names) + 1)] + ["duals", "extract", "report"]
@@ -360,11 +360,13 @@ def print_goals(console, rows: dict) -> None:
     from rich import box
     from rich.table import Table
 
-    console.print("\nissue 5 goals (figures of this run; wall time, CPU time in brackets)")
+    console.print("\nissue 5 goals (this run): build = build+compile+transfer / direct build+"
+                  "transfer; whole = `burden solve` process / direct process; wall time, CPU "
+                  "time in brackets; RSS = peak of `burden solve`", soft_wrap=True)
     table = Table(box=box.MARKDOWN)
-    for column in ("case", "build+transfer / direct", "goal", "whole burden solve / direct",
-                   "goal", "peak RSS MiB", "goal", "stage values agree"):
-        table.add_column(column, justify="left" if column == "case" else "right")
+    for column in ("case", "build", "goal", "whole", "goal ", "RSS MiB", "goal  ",
+                   "stage values agree"):
+        table.add_column(column, justify="left" if column == "case" else "right", no_wrap=True)
 
     def verdict(value, goal, below=False):
         if goal is None:
@@ -412,7 +414,7 @@ def main(argv=None) -> int:
     import generate
     from rich.console import Console
 
-    console = Console(width=max(Console().width, 132))
+    console = Console(width=max(Console().width, 140))
     cases = ["nato_lp"] if args.quick else [c.strip() for c in args.cases.split(",") if c]
     repeat = 1 if args.quick else args.repeat
     tmp_root = tempfile.TemporaryDirectory(prefix="burden-bench-")
@@ -435,7 +437,8 @@ def main(argv=None) -> int:
                   f"cores, Python {sys.version.split()[0]}, repeat {repeat} (medians), "
                   f"time_limit {args.time_limit:g} s on the generated cases; burden at "
                   f"{head or '?'}" +
-                  (f" with uncommitted changes to {', '.join(dirty)}" if dirty else ""))
+                  (f" with uncommitted changes to {', '.join(dirty)}" if dirty else ""),
+                  soft_wrap=True)
     raw, goal_rows = {}, {}
     for name in cases:
         log(f"{name}: in-process breakdown ({paths[name]})")

@@ -92,6 +92,17 @@ def _check_output(input_path: str, output: Path) -> None:
         raise click.UsageError(f"-o {output}: the report is an .xlsx workbook")
 
 
+def _prepare(input_path: str, output, suffix: str, overrides=(), **limits):
+    """The output path (default `<input stem>-<suffix>.xlsx`, never the input) and the
+    validated inputs, their warnings printed."""
+    output = Path(output) if output else _default_output(input_path, suffix)
+    _check_output(input_path, output)
+    inputs = _load(input_path, overrides, **limits)
+    for warning in inputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return output, inputs
+
+
 def _jsonable(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -113,11 +124,8 @@ def solve(input_path, output, overrides, as_json, max_file_mb, max_cells):
     from . import solve as run_solve
     from . import write_report
 
-    output = Path(output) if output else _default_output(input_path, "report")
-    _check_output(input_path, output)
-    inputs = _load(input_path, overrides, max_file_mb, max_cells)
-    for warning in inputs.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    output, inputs = _prepare(input_path, output, "report", overrides,
+                              max_file_mb=max_file_mb, max_cells=max_cells)
     result = run_solve(inputs)
     written = write_report(result, output, overwrite_input=str(input_path))
     if as_json:
@@ -180,11 +188,7 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler):
     from .store import StoreLocked
     from .sweep import console_progress, expand_scenarios, parse_grid, run_sweep
 
-    output = Path(output) if output else _default_output(input_path, "sweep")
-    _check_output(input_path, output)
-    inputs = _load(input_path)
-    for warning in inputs.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    output, inputs = _prepare(input_path, output, "sweep")
     grid = [parse_grid(text) for text in grids]
     total = len(expand_scenarios(inputs, grid, each_member_absent))
     update, close = console_progress()
@@ -228,9 +232,7 @@ def frontier(input_path, points, output, overrides):
     from .sweep_report import write_frontier_report
     from .tradeoff import frontier as run_frontier
 
-    output = Path(output) if output else _default_output(input_path, "frontier")
-    _check_output(input_path, output)
-    inputs = _load(input_path, overrides)
+    output, inputs = _prepare(input_path, output, "frontier", overrides)
     curve = run_frontier(inputs, points=points)
     solved = curve["total_cost"].notna()
     write_frontier_report(curve, output)
@@ -263,11 +265,7 @@ def shapley(input_path, samples, seed, workers, scheduler, output):
     from .store import StoreLocked
     from .sweep import console_progress
 
-    output = Path(output) if output else _default_output(input_path, "shapley")
-    _check_output(input_path, output)
-    inputs = _load(input_path)
-    for warning in inputs.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    output, inputs = _prepare(input_path, output, "shapley")
     update, close = console_progress(label="coalitions")
     try:
         table = run_shapley(inputs, samples=samples, seed=seed, workers=workers,

@@ -23,8 +23,8 @@ from .layout import Layout, add_rows, position
 def add_accounts(model, layout: Layout) -> None:
     my, cells, units = layout.member_years, layout.cells, layout.units
     n_my = len(my)
-    cell_row = position(my, ["member", "year"], cells)
-    unit_row = position(my, ["member", "year"], units)
+    cell_row = position(layout, "member_years", ["member", "year"], "cells")
+    unit_row = position(layout, "member_years", ["member", "year"], "units")
     n_cells, n_units = len(cells), len(units)
     own = np.arange(n_my)
 
@@ -39,8 +39,9 @@ def add_accounts(model, layout: Layout) -> None:
              lower=np.zeros(n_my), upper=np.zeros(n_my))
 
     # cost[m,t] - sum F - pcost * persons - sum ucost * E = 0
-    pcost = cells.groupby("member", sort=False)["pcost"].first()
-    member_pcost = pcost.reindex(my["member"]).fillna(0.0).to_numpy()
+    pcost = np.zeros(len(layout.members))  # pcost[m] of members with cells, else 0
+    pcost[layout.codes["cells"]["member"]] = cells["pcost"].to_numpy(float)
+    member_pcost = pcost[layout.codes["member_years"]["member"]]
     add_rows(model, layout, "cost_definition", "accounts",
              rows=np.concatenate([own, cell_row, own, unit_row]),
              cols=np.concatenate([layout.column("cost", own),

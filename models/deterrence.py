@@ -27,15 +27,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .layout import Layout, add_rows, position
+from .layout import Layout, add_rows, position, positions_within
 
 
-def contribution_terms(layout: Layout, keys: list[str], rows_frame: pd.DataFrame):
-    """(row, column, coefficient) of `contrib` for each row of `rows_frame`, matched on `keys`
-    (e.g. capability, region, year: a target; plus member: one member's part of it)."""
+def contribution_terms(layout: Layout, keys: list[str], rows_frame: str):
+    """(row, column, coefficient) of `contrib` for each row of `layout.<rows_frame>`, matched
+    on `keys` (e.g. capability, region, year: a target; plus member: one member's part of
+    it)."""
     cells, units = layout.cells, layout.units
-    cell_row = position(rows_frame, keys, cells)
-    unit_row = position(rows_frame, keys, units)
+    cell_row = position(layout, rows_frame, keys, "cells")
+    unit_row = position(layout, rows_frame, keys, "units")
     has_cell, has_unit = cell_row >= 0, unit_row >= 0
     n_cells = len(cells)
     cell_ids = np.arange(n_cells)[has_cell]
@@ -51,20 +52,42 @@ def contribution_terms(layout: Layout, keys: list[str], rows_frame: pd.DataFrame
     return rows[keep], cols[keep], coefs[keep]
 
 
+def robust_links(layout: Layout) -> pd.DataFrame:
+    """(target_row, member, capability, region, year): one row per target and member allowed
+    in the target's region, by target, then member name. Their codes go to `layout.codes`."""
+    targets, codes = layout.targets, layout.codes
+    pair_member, pair_region = codes["pairs"]["member"], codes["pairs"]["region"]
+    name_rank = np.argsort(np.argsort(np.asarray(layout.members, dtype=object), kind="stable"))
+    order = np.lexsort((name_rank[pair_member], pair_region))  # by region, then member name
+    n_regions = len(layout.regions)
+    first_of_region = np.searchsorted(pair_region[order], np.arange(n_regions))
+    allowed_in_region = np.bincount(pair_region, minlength=n_regions)
+    region = codes["targets"]["region"]
+    count = np.where(region >= 0, allowed_in_region[np.maximum(region, 0)], 0)
+    target_row = np.repeat(np.arange(len(targets)), count)
+    member = pair_member[order][np.repeat(first_of_region[np.maximum(region, 0)], count) +
+                                positions_within(count)]
+    links = targets[["capability", "region", "year"]].take(target_row).reset_index(drop=True)
+    links.insert(0, "member", np.asarray(layout.members, dtype=object)[member])
+    links.insert(0, "target_row", target_row)
+    target_codes = codes["targets"]
+    codes["robust_links"] = {"target_row": target_row, "member": member,
+                             **{key: target_codes[key][target_row]
+                                for key in ("capability", "region", "year")}}
+    return links
+
+
 def add_deterrence(model, layout: Layout, gamma: int, allow_shortfall: bool) -> None:
     targets = layout.targets
     n = len(targets)
     keys = ["capability", "region", "year"]
-    rows, cols, coefs = contribution_terms(layout, keys, targets)
+    rows, cols, coefs = contribution_terms(layout, keys, "targets")
     parts = [(rows, cols, coefs)]
     if allow_shortfall:
         parts.append((np.arange(n), layout.column("S", np.arange(n)), np.ones(n)))
     if gamma > 0:
         # mu over (member, target) for members allowed in the target's region
-        pairs = layout.cells[["member", "region"]].drop_duplicates()
-        links = targets.reset_index().rename(columns={"index": "target_row"}) \
-            .merge(pairs, on="region")[["target_row", "member", "capability", "region", "year"]]
-        links = links.sort_values(["target_row", "member"], kind="stable").reset_index(drop=True)
+        links = robust_links(layout)
         layout.robust_links = links
         layout.var(model, "lam", n, 0.0, np.inf)
         layout.var(model, "mu", len(links), 0.0, np.inf)
@@ -73,7 +96,7 @@ def add_deterrence(model, layout: Layout, gamma: int, allow_shortfall: bool) -> 
                       -np.ones(len(links))))
         # lam + mu[m] - contrib[m] >= 0
         l_rows, l_cols, l_coefs = contribution_terms(
-            layout, ["member", "capability", "region", "year"], links)
+            layout, ["member", "capability", "region", "year"], "robust_links")
         m_links = len(links)
         add_rows(model, layout, "robust_link", "deterrence",
                  rows=np.concatenate([np.arange(m_links), np.arange(m_links), l_rows]),

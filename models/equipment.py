@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import Layout, add_rows
+from .layout import Layout, add_rows, first_seen_groups, key_numbers
 
 
 def add_equipment(model, layout: Layout) -> None:
     units = layout.units
-    keys = units[["member", "equipment", "year"]]
-    groups = keys.groupby(["member", "equipment", "year"], sort=False).ngroup().to_numpy()
-    n_rows = int(groups.max()) + 1 if len(groups) else 0
+    keys = ["member", "equipment", "year"]
+    groups, first = first_seen_groups(key_numbers(layout, "units", keys))
+    n_rows = len(first)
     inventory = np.zeros(n_rows)
     inventory[groups] = units["inv"].to_numpy(float)
-    first = keys.drop_duplicates().reset_index(drop=True)
-    layout.equipment_rows = first
+    layout.equipment_rows = units[keys].take(first).reset_index(drop=True)
     add_rows(model, layout, "equipment_inventory", "equipment",
              rows=groups, cols=layout.column("E", np.arange(len(units))),
              coefs=np.ones(len(units)), lower=np.full(n_rows, -np.inf), upper=inventory)

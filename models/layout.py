@@ -1,8 +1,10 @@
 """Sets, parameters and sparse variables of MODEL.md, and the bulk row builder every family uses.
 
 Index sets are pandas frames computed from `Inputs` (only present members, only allowed
-member-region pairs, only held equipment). Each Pyomo variable component is indexed by
-`range(n)`; row `i` of its frame says what variable `i` is. All variables also live in one
+member-region pairs, only held equipment), built with numpy from integer codes (each name's
+position in its set), which `Layout.codes` keeps so that a family finds rows by `position`
+(integer keys, `np.searchsorted`) rather than by pandas indexes. Each Pyomo variable
+component is indexed by `range(n)`; row `i` of its frame says what variable `i` is. All variables also live in one
 global column order (`Layout.columns`), so a family states its rows as three arrays
 (row, column, coefficient) and `add_rows` turns them into `LinearExpression` bodies at once.
 
@@ -61,6 +63,10 @@ class Layout:
     equipment_rows: pd.DataFrame | None = None  # (member, equipment, year) of each row
     ramp_rows: pd.DataFrame | None = None  # (member, year) of each ramp row
     baseline_rows: pd.DataFrame | None = None  # (member, year) of each baseline row
+    # Integer codes of the frames' key columns (a name's position in its set, -1 if in none),
+    # for the families' look-ups: frame name -> {column: codes}; and each set's size.
+    codes: dict = field(default_factory=dict)
+    sizes: dict = field(default_factory=dict)
 
     def column(self, name: str, positions) -> np.ndarray:
         """Global column numbers of positions within one variable component."""
@@ -79,77 +85,220 @@ class Layout:
             component = pyo.Var(range(size), domain=pyo.Reals)
             setattr(model, name, component)
             self.columns.extend(component.values())
-        self.lower.extend(np.broadcast_to(np.asarray(lower, dtype=float), (size,)).tolist())
-        self.upper.extend(np.broadcast_to(np.asarray(upper, dtype=float), (size,)).tolist())
-        flags = np.zeros(size, dtype=bool) if integer is None else np.asarray(integer, bool)
-        self.integer.extend(flags.tolist())
+        self.lower.extend(_values(lower, size))
+        self.upper.extend(_values(upper, size))
+        self.integer.extend([False] * size if integer is None
+                            else np.asarray(integer, bool).tolist())
         return component
 
 
+def _values(bound, size: int) -> list:
+    """`size` bounds as Python floats: one number for all, or one each."""
+    bound = np.asarray(bound, dtype=float)
+    return [float(bound)] * size if bound.ndim == 0 else \
+        np.broadcast_to(bound, (size,)).tolist()
+
+
 def build_layout(inputs) -> Layout:
-    """The sparse index sets and per-element parameters, from `Inputs`, with pandas."""
+    """The sparse index sets and per-element parameters, from `Inputs`.
+
+    Every name is coded once as its position in its set (`codes_of`); the frames are built
+    from those integer codes with numpy (`np.repeat`, `np.tile`, table look-ups), and the
+    codes stay in `Layout.codes` for the families' row look-ups (`position`)."""
     members = inputs.present_members
     capabilities = inputs.capabilities.index.tolist()
     regions = inputs.regions
     years = inputs.years
-    t0 = years[0]
-    m_info = inputs.members.loc[members]
+    sets = {"member": members, "capability": capabilities, "region": regions, "year": years,
+            "equipment": inputs.equipment.index.tolist()}
+    member_rows = codes_of(members, inputs.members.index)
 
-    my = inputs.member_years.loc[members].reset_index()
-    floor_money = my["floor_share"] * my["gdp"]
-    my["lower"] = np.maximum(floor_money, my["pledge"])
-    my["upper"] = (my["cap_share"] * my["gdp"]).fillna(np.inf)
-    my["avail"] = m_info["personnel_available"].reindex(my["member"]).fillna(0.0).to_numpy()
+    def per_member(column):  # members.<column> of each present member
+        return inputs.members[column].to_numpy(float)[member_rows]
+
     shares = fair_shares(inputs)
-    my["share"] = shares.stack().reindex(pd.MultiIndex.from_frame(my[["member", "year"]])) \
-        .to_numpy()
-    my["baseline"] = m_info["baseline"].reindex(my["member"]).to_numpy()
-    my["first"] = my["year"] == t0
+    member_years, my_codes = _member_years(inputs, sets, shares, per_member)
 
+    # allowed (member, region) pairs, member by member; unlisted pairs are allowed
     access = inputs.access
-    denied = set(zip(access.loc[~access["allowed"], "member"],
-                     access.loc[~access["allowed"], "region"]))
-    pairs = pd.DataFrame([(m, g) for m in members for g in regions if (m, g) not in denied],
-                         columns=["member", "region"])
-    rel = m_info["reliability"]
-    quality = inputs.quality.set_index(["member", "capability"])["multiplier"]
-    cap_frame = pd.DataFrame({"capability": capabilities})
-    year_frame = pd.DataFrame({"year": years})
-    cells = pairs.merge(cap_frame, how="cross").merge(year_frame, how="cross")
-    cells = cells[["member", "capability", "region", "year"]]
-    q = quality.reindex(pd.MultiIndex.from_frame(cells[["member", "capability"]])) \
-        .fillna(1.0).to_numpy()
-    strength = rel.reindex(cells["member"]).to_numpy() * q
-    caps = inputs.capabilities
-    cells["effect_f"] = strength * caps["funding_effect"].reindex(cells["capability"]).to_numpy()
-    cells["effect_p"] = strength * caps["personnel_effect"].reindex(cells["capability"]) \
-        .to_numpy()
-    cells["pcost"] = m_info["personnel_cost"].fillna(0.0).reindex(cells["member"]).to_numpy()
-    cells = cells.reset_index(drop=True)
+    a_member, a_region = codes_of(access["member"], members), codes_of(access["region"], regions)
+    denied = ~access["allowed"].to_numpy() & (a_member >= 0) & (a_region >= 0)
+    allowed = np.ones((len(members), len(regions)), dtype=bool)
+    allowed[a_member[denied], a_region[denied]] = False
 
-    inv = inputs.inventory[inputs.inventory["units"] > 0]
-    inv = inv[inv["member"].isin(members)]
-    inv = inv.groupby(["member", "equipment"], sort=False, as_index=False)["units"].sum()
-    equipment = inputs.equipment
-    units = inv.merge(pairs, on="member").merge(year_frame, how="cross")
-    units["capability"] = equipment["capability"].reindex(units["equipment"]).to_numpy()
-    uq = quality.reindex(pd.MultiIndex.from_frame(units[["member", "capability"]])) \
-        .fillna(1.0).to_numpy()
-    units["effect"] = rel.reindex(units["member"]).to_numpy() * uq * \
-        equipment["effect"].reindex(units["equipment"]).to_numpy()
-    units["ucost"] = equipment["unit_cost"].reindex(units["equipment"]).to_numpy()
-    units["crew"] = equipment["crew"].reindex(units["equipment"]).to_numpy()
-    units["integer"] = equipment["integer"].reindex(units["equipment"]).to_numpy()
-    units = units.rename(columns={"units": "inv"})
-    units = units[["member", "equipment", "capability", "region", "year", "effect", "ucost",
-                   "crew", "integer", "inv"]].reset_index(drop=True)
+    # q[m,c]: quality multiplier, 1 where not given
+    quality = inputs.quality
+    if _has_duplicates(quality["member"], quality["capability"]):
+        raise ValueError("cannot reindex on an axis with duplicate labels")
+    q_member = codes_of(quality["member"], members)
+    q_capability = codes_of(quality["capability"], capabilities)
+    given = (q_member >= 0) & (q_capability >= 0)
+    q = np.ones((len(members), len(capabilities)))
+    q[q_member[given], q_capability[given]] = quality["multiplier"].to_numpy(float)[given]
+    q[np.isnan(q)] = 1.0
 
-    targets = inputs.targets.copy().reset_index(drop=True)
-    positive = targets["target"] > 0
+    rel = per_member("reliability")
+    cells, cell_codes = _cells(inputs, sets, allowed, rel, q, per_member)
+    units, unit_codes = _units(inputs, sets, allowed, rel, q)
+
+    targets = inputs.targets.reset_index(drop=True)
+    target = targets["target"].to_numpy(float)
+    positive = target > 0
     targets["shortfall_weight"] = np.where(
-        positive, targets["priority"] / targets["target"].where(positive, 1.0), 0.0)
-    return Layout(members=members, capabilities=capabilities, regions=regions, years=years,
-                  member_years=my, cells=cells, units=units, targets=targets, shares=shares)
+        positive, targets["priority"].to_numpy(float) / np.where(positive, target, 1.0), 0.0)
+
+    layout = Layout(members=members, capabilities=capabilities, regions=regions, years=years,
+                    member_years=member_years, cells=cells, units=units, targets=targets,
+                    shares=shares)
+    layout.sizes = {key: len(names) for key, names in sets.items()}
+    layout.sizes["target_row"] = len(targets)
+    # the (member, region) pairs of the cells, in the cells' order
+    one_per_pair = np.arange(0, len(cells), max(len(capabilities) * len(years), 1))
+    layout.codes = {
+        "member_years": my_codes, "cells": cell_codes, "units": unit_codes,
+        "targets": {key: codes_of(targets[key], sets[key])
+                    for key in ("capability", "region", "year")},
+        "pairs": {key: cell_codes[key][one_per_pair] for key in ("member", "region")}}
+    return layout
+
+
+def _member_years(inputs, sets, shares, per_member):
+    """One row per present member and year (`inputs.member_years.loc[members]`, flat), with
+    the bounds and parameters of `cost[m,t]` and `persons[m,t]`; and its codes."""
+    members, years = sets["member"], sets["year"]
+    source = inputs.member_years
+    rows, member = _rows_of(source.index.get_level_values("member"), members)
+    frame = {level: source.index.get_level_values(level).take(rows)
+             for level in ("member", "year")}
+    frame.update({column: source[column].array.take(rows) for column in source.columns})
+    year = codes_of(frame["year"], years)
+    gdp = np.asarray(frame["gdp"], dtype=float)
+    if shares.index.tolist() != members or shares.columns.tolist() != years:
+        shares = shares.reindex(index=members, columns=years)
+    share = shares.to_numpy(float)
+    frame.update(
+        lower=np.maximum(np.asarray(frame["floor_share"], dtype=float) * gdp,
+                         np.asarray(frame["pledge"], dtype=float)),
+        upper=_fill(np.asarray(frame["cap_share"], dtype=float) * gdp, np.inf),
+        avail=_fill(per_member("personnel_available")[member], 0.0),
+        share=np.where(year >= 0, share[member, np.maximum(year, 0)], np.nan),
+        baseline=per_member("baseline")[member],
+        first=np.asarray(frame["year"]) == years[0])
+    return pd.DataFrame(frame), {"member": member, "year": year}
+
+
+def _cells(inputs, sets, allowed, rel, q, per_member):
+    """Every allowed (member, region) pair x capability x year, in that nesting, with
+    `rel[m] * q[m,c] * ef[c]`, `rel[m] * q[m,c] * ep[c]` and `pcost[m]`; and its codes."""
+    members, capabilities, regions, years = (sets[key] for key in
+                                             ("member", "capability", "region", "year"))
+    pair_member, pair_region = np.nonzero(allowed)
+    n_c, n_t, n_pairs = len(capabilities), len(years), len(pair_member)
+    member = np.repeat(pair_member, n_c * n_t)
+    region = np.repeat(pair_region, n_c * n_t)
+    capability = np.tile(np.repeat(np.arange(n_c), n_t), n_pairs)
+    year = np.tile(np.arange(n_t), n_pairs * n_c)
+    caps = inputs.capabilities
+    strength = rel[member] * q[member, capability]
+    cells = pd.DataFrame({
+        "member": _names(members, member, n_pairs > 0),
+        "capability": _names(capabilities, capability, n_c > 0),
+        "region": _names(regions, region, n_pairs > 0),
+        "year": np.asarray(years, dtype=np.int64)[year],
+        "effect_f": strength * caps["funding_effect"].to_numpy(float)[capability],
+        "effect_p": strength * caps["personnel_effect"].to_numpy(float)[capability],
+        "pcost": _fill(per_member("personnel_cost"), 0.0)[member]})
+    return cells, {"member": member, "capability": capability, "region": region, "year": year}
+
+
+def _units(inputs, sets, allowed, rel, q):
+    """Every held (member, equipment) type (`inv[m,k] > 0`) x allowed region x year, with
+    `rel[m] * q[m,c(k)] * ek[k]`, the type's cost, crew and integrality, and `inv[m,k]`;
+    and its codes."""
+    members, kinds, regions, years = (sets[key] for key in
+                                      ("member", "equipment", "region", "year"))
+    equipment, inventory = inputs.equipment, inputs.inventory
+    holder = codes_of(inventory["member"], members)
+    held = np.nonzero((inventory["units"].to_numpy(float) > 0) & (holder >= 0))[0]
+    inv = inventory.take(held)
+    if _has_duplicates(inv["member"], inv["equipment"]):  # one holding per member and type
+        inv = inv.groupby(["member", "equipment"], sort=False, as_index=False)["units"].sum()
+        holder = codes_of(inv["member"], members)
+    else:
+        holder = holder[held]
+    holder_kind = codes_of(inv["equipment"], kinds)
+    # each holding x the member's allowed regions (in pairs order) x years
+    n_t = len(years)
+    regions_of = allowed.sum(axis=1)
+    pairs_of_holding = regions_of[holder]
+    holding_pair = np.repeat(np.cumsum(regions_of)[holder] - pairs_of_holding,
+                             pairs_of_holding) + positions_within(pairs_of_holding)
+    holding = np.repeat(np.arange(len(inv)), pairs_of_holding * n_t)
+    member, kind = holder[holding], holder_kind[holding]
+    region = np.repeat(np.nonzero(allowed)[1][holding_pair], n_t)
+    year = np.tile(np.arange(n_t), len(holding_pair))
+    capability = codes_of(equipment["capability"], sets["capability"])[kind]
+    uq = np.where(capability >= 0, q[member, np.maximum(capability, 0)], 1.0)
+    units = pd.DataFrame({
+        "member": _names(members, member, len(inv) > 0),
+        "equipment": _names(kinds, kind, len(inv) > 0),
+        "capability": equipment["capability"].to_numpy()[kind],
+        "region": _names(regions, region, allowed.any()),
+        "year": np.asarray(years, dtype=np.int64)[year],
+        "effect": rel[member] * uq * equipment["effect"].to_numpy(float)[kind],
+        "ucost": equipment["unit_cost"].to_numpy(float)[kind],
+        "crew": equipment["crew"].to_numpy(float)[kind],
+        "integer": equipment["integer"].to_numpy(bool)[kind],
+        "inv": inv["units"].to_numpy(float)[holding]})
+    return units, {"member": member, "equipment": kind, "capability": capability,
+                   "region": region, "year": year}
+
+
+def codes_of(names, universe) -> np.ndarray:
+    """The position of each of `names` in the list `universe`; -1 for a name not in it."""
+    lookup = {name: i for i, name in enumerate(universe)}
+    names = names.tolist() if hasattr(names, "tolist") else names
+    return np.fromiter((lookup.get(name, -1) for name in names), dtype=np.int64,
+                       count=len(names))
+
+
+def _has_duplicates(*columns) -> bool:
+    """Whether two rows have the same values in all `columns`."""
+    keys = list(zip(*(column.tolist() for column in columns)))
+    return len(set(keys)) < len(keys)
+
+
+def _fill(values: np.ndarray, fill: float) -> np.ndarray:
+    """`values` with NaN replaced by `fill` (pandas' fillna)."""
+    return np.where(np.isnan(values), fill, values)
+
+
+def _rows_of(names, members):
+    """The rows of `names` that are `members`, member by member in `members` order (as
+    `.loc[members]` selects them), and the member code of each."""
+    code = codes_of(names, members)
+    rows = np.nonzero(code >= 0)[0]
+    rows = rows[np.argsort(code[rows], kind="stable")]
+    missing = set(range(len(members))) - set(code[rows].tolist())
+    if missing:
+        raise KeyError(f"{[members[i] for i in sorted(missing)]} not in index")
+    return rows, code[rows]
+
+
+def _names(universe, codes, str_when_empty: bool = False):
+    """The names at `codes` (positions in `universe`) for a frame column: pandas' inferred
+    dtype (str) when there are any; an empty column is object, or str if `str_when_empty`
+    (the dtypes the pandas merges that used to build these frames gave)."""
+    if len(codes):
+        return pd.Series(np.asarray(universe, dtype=object)).array.take(codes)
+    return pd.array([], dtype="str") if str_when_empty else np.array([], dtype=object)
+
+
+def positions_within(counts) -> np.ndarray:
+    """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ..."""
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(int(counts.sum())) - starts
 
 
 def declare_variables(model, layout: Layout, settings) -> None:
@@ -200,9 +349,41 @@ def add_rows(model, layout: Layout, name: str, family: str, rows, cols, coefs, l
     return component
 
 
-def position(frame: pd.DataFrame, keys: list[str], lookup: pd.DataFrame) -> np.ndarray:
-    """Row numbers in `frame` of each row of `lookup` (matched on `keys`); -1 where absent."""
-    index = pd.MultiIndex.from_frame(frame[keys]) if len(keys) > 1 else pd.Index(frame[keys[0]])
-    probe = pd.MultiIndex.from_frame(lookup[keys]) if len(keys) > 1 else \
-        pd.Index(lookup[keys[0]])
-    return index.get_indexer(probe)
+def key_numbers(layout: Layout, frame: str, keys: list[str]) -> np.ndarray:
+    """One integer per row of `layout.<frame>` identifying its values of `keys` (their codes
+    combined in mixed radix, sizes from `layout.sizes`); -1 where a value is in no set."""
+    codes = layout.codes[frame]
+    number = np.zeros(len(codes[keys[0]]), dtype=np.int64)
+    unknown = np.zeros(len(number), dtype=bool)
+    for key in keys:
+        number = number * layout.sizes[key] + codes[key]
+        unknown |= codes[key] < 0
+    number[unknown] = -1
+    return number
+
+
+def first_seen_groups(keys: np.ndarray):
+    """Group number of each element of `keys` (equal keys, one group), groups numbered in the
+    order they first appear (pandas' `groupby(sort=False).ngroup()`); and the position of
+    each group's first element."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    number = np.empty(len(order), dtype=np.int64)
+    number[order] = np.arange(len(order))
+    return number[inverse.reshape(-1)], first[order]
+
+
+def position(layout: Layout, frame: str, keys: list[str], lookup: str) -> np.ndarray:
+    """Row numbers in `layout.<frame>` of each row of `layout.<lookup>` (matched on `keys`,
+    which must be unique in `frame`); -1 where absent."""
+    index, probe = key_numbers(layout, frame, keys), key_numbers(layout, lookup, keys)
+    if len(index) == 0:
+        return np.full(len(probe), -1, dtype=np.int64)
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    if np.any((ordered[1:] == ordered[:-1]) & (ordered[1:] >= 0)):
+        raise pd.errors.InvalidIndexError(
+            "Reindexing only valid with uniquely valued Index objects")
+    at = np.minimum(np.searchsorted(ordered, probe), len(ordered) - 1)
+    found = (ordered[at] == probe) & (probe >= 0)
+    return np.where(found, order[at], -1)

@@ -21,7 +21,8 @@ def add_ramp(model, layout: Layout, rho: float | None) -> None:
         return
     my = layout.member_years
     years = my["year"].to_numpy()
-    same_member = my["member"].to_numpy()[1:] == my["member"].to_numpy()[:-1]
+    member = layout.codes["member_years"]["member"]
+    same_member = member[1:] == member[:-1]
     later = np.nonzero(same_member)[0] + 1  # rows sorted by member, then year
     earlier = later - 1
     n = len(later)
@@ -31,9 +32,9 @@ def add_ramp(model, layout: Layout, rho: float | None) -> None:
              cols=np.concatenate([layout.column("cost", later), layout.column("cost", earlier)]),
              coefs=np.concatenate([np.ones(n), -growth]),
              lower=np.full(n, -np.inf), upper=np.zeros(n))
-    layout.ramp_rows = my.iloc[later][["member", "year"]].reset_index(drop=True)
+    layout.ramp_rows = my[["member", "year"]].take(later).reset_index(drop=True)
     first = np.nonzero(my["first"].to_numpy() & my["baseline"].notna().to_numpy())[0]
-    layout.baseline_rows = my.iloc[first][["member", "year"]].reset_index(drop=True)
+    layout.baseline_rows = my[["member", "year"]].take(first).reset_index(drop=True)
     add_rows(model, layout, "ramp_baseline", "ramp",
              rows=np.arange(len(first)), cols=layout.column("cost", first),
              coefs=np.ones(len(first)), lower=np.full(len(first), -np.inf),

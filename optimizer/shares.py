@@ -21,8 +21,8 @@ def rule_shares(inputs, rule: str) -> pd.DataFrame:
     present = inputs.present_members
     years = inputs.years
     if rule == "gdp":
-        gdp = inputs.member_years["gdp"].unstack("year").loc[present, years]
-        return gdp / gdp.sum(axis=0)
+        return _by_member_and_year(inputs.member_years["gdp"], present, years) \
+            .pipe(lambda gdp: gdp / gdp.sum(axis=0))
     if rule == "population":
         pop = inputs.members.loc[present, "population"].astype(float)
         share = (pop / pop.sum()).to_numpy()
@@ -31,6 +31,29 @@ def rule_shares(inputs, rule: str) -> pd.DataFrame:
     if rule == "equal":
         return pd.DataFrame(1.0 / len(present), index=present, columns=years)
     raise ValueError(f"unknown fair-share rule {rule!r}")
+
+
+def _by_member_and_year(series: pd.Series, present, years) -> pd.DataFrame:
+    """`series` (index member, year) as a frame, index `present`, columns `years`: what
+    `series.unstack("year").loc[present, years]` gives, without the unstack's cost."""
+    index = series.index
+    members = index.get_level_values("member").tolist()
+    periods = index.get_level_values("year").tolist()
+    if not index.is_unique or set(present) - set(members) or set(years) - set(periods):
+        return series.unstack("year").loc[present, years]  # pandas' errors
+    member_of = {m: i for i, m in enumerate(present)}
+    year_of = {t: j for j, t in enumerate(years)}
+    rows = np.fromiter((member_of.get(m, -1) for m in members), dtype=np.int64,
+                       count=len(index))
+    cols = np.fromiter((year_of.get(t, -1) for t in periods), dtype=np.int64,
+                       count=len(index))
+    known = (rows >= 0) & (cols >= 0)
+    table = np.full((len(present), len(years)), np.nan)
+    table[rows[known], cols[known]] = series.to_numpy(float)[known]
+    # copy=False keeps the unstacked frame's memory layout (each member's years contiguous),
+    # so that `sum(axis=0)` adds in the same order and gives the same bits.
+    return pd.DataFrame(table, index=pd.Index(present, name="member"),
+                        columns=pd.Index(years, name="year"), copy=False)
 
 
 def fair_shares(inputs) -> pd.DataFrame:

@@ -19,9 +19,6 @@ says what each variable and row is. Sets and variables first, then each constrai
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
-
 from .accounts import add_accounts
 from .commitments import add_commitments
 from .deterrence import add_deterrence
@@ -33,9 +30,13 @@ from .personnel import add_personnel
 from .ramp import add_ramp
 
 
-def build_model(inputs) -> pyo.ConcreteModel:
+def build_model(inputs):
     """The model of MODEL.md for `inputs` (present members only), as a Pyomo `ConcreteModel`
-    whose `layout` attribute says what each variable and row is."""
+    whose `layout` attribute says what each variable and row is. (Pyomo is imported here, not
+    with the package: `build_layout_only`, the solver's default route, does without it.)"""
+    import pyomo.environ as pyo
+    from pyomo.common.gc_manager import PauseGC
+
     with PauseGC():
         model = pyo.ConcreteModel(name="burden")
         model.layout = _formulate(model, inputs)

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from optimizer.shares import fair_shares
+
+# Pyomo is imported only where a Pyomo model is built (`model` not None): matrix mode, what
+# `optimizer.solve` runs by default, never loads it (about 1 s of a solve's start-up).
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Layout:
         component = None
         self.offsets[name] = self.n_columns
         if model is not None:
+            import pyomo.environ as pyo
+
             component = pyo.Var(range(size), domain=pyo.Reals)
             setattr(model, name, component)
             self.columns.extend(component.values())
@@ -332,6 +335,9 @@ def add_rows(model, layout: Layout, name: str, family: str, rows, cols, coefs, l
                               np.asarray(upper, dtype=float))
     if model is None:  # matrix mode: the arrays are all there is
         return None
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     order = np.argsort(rows, kind="stable")
     rows, cols, coefs = rows[order], cols[order], coefs[order]
     bounds = np.searchsorted(rows, np.arange(n + 1))

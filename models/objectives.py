@@ -24,8 +24,6 @@ Stages, by `objective` (`tie_break` fair_share adds the last stage, except for m
 from __future__ import annotations
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .layout import Layout, add_rows
 
@@ -50,6 +48,9 @@ def _objective(model, layout: Layout, name: str, cols, coefs) -> None:
                                     np.asarray(coefs, dtype=float))
     if model is None:
         return
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     columns = layout.columns
     setattr(model, name, pyo.Objective(expr=LinearExpression(
         constant=0.0, linear_coefs=np.asarray(coefs, float).tolist(),

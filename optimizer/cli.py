@@ -118,15 +118,19 @@ def _jsonable(value):
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override an input, e.g. --set settings.objective=min_max_burden.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--engine", type=click.Choice(["matrix", "pyomo"]), default="matrix",
+              show_default=True,
+              help="How the model reaches HiGHS: arrays straight from the formulation, or "
+                   "through the Pyomo model (same matrices, slower; for cross-checks).")
 @_limits
-def solve(input_path, output, overrides, as_json, max_file_mb, max_cells):
+def solve(input_path, output, overrides, as_json, engine, max_file_mb, max_cells):
     """Solve INPUT and write its report."""
     from . import solve as run_solve
     from . import write_report
 
     output, inputs = _prepare(input_path, output, "report", overrides,
                               max_file_mb=max_file_mb, max_cells=max_cells)
-    result = run_solve(inputs)
+    result = run_solve(inputs, engine=engine)
     written = write_report(result, output, overwrite_input=str(input_path))
     if as_json:
         summary = {k: _jsonable(v) for k, v in result.summary.items()}
@@ -183,7 +187,10 @@ def validate(input_path, max_file_mb, max_cells):
 @click.option("--scheduler", default=None, metavar="local|ADDRESS",
               help="Run on Dask: 'local' starts a LocalCluster, or a scheduler address "
               "(tcp://host:8786). Needs the extra 'cluster'.")
-def sweep(input_path, grids, each_member_absent, output, workers, scheduler):
+@click.option("--fresh", is_flag=True,
+              help="Solve every scenario from scratch instead of editing the worker's loaded "
+                   "model (slower; figures then independent of scenario order).")
+def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fresh):
     """Solve every scenario of INPUT (its scenarios sheet crossed with each --grid)."""
     from .store import StoreLocked
     from .sweep import console_progress, expand_scenarios, parse_grid, run_sweep
@@ -205,7 +212,8 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler):
 
     try:
         table = run_sweep(inputs, out=output, workers=workers, scheduler=scheduler, grid=grid,
-                          each_member_absent=each_member_absent, progress=progress)
+                          each_member_absent=each_member_absent, progress=progress,
+                          persistent=not fresh)
     except StoreLocked as error:
         close()
         click.echo(f"error: {error}", err=True)

@@ -60,12 +60,10 @@ def coalition_overrides(inputs, members_in: Iterable[str]) -> tuple[tuple[str, s
 
 def _stage_one(case) -> tuple[str, float | None, str]:
     """Minimise the shortfall index of `case` (shortfall allowed): (status, SI*, message)."""
-    from models import build_model
+    from .highs_adapter import HighsSession
+    from .solve import compile_layout, formulate
 
-    from .highs_adapter import HighsSession, compile_model
-
-    model = build_model(case)
-    compiled = compile_model(model)
+    compiled = compile_layout(formulate(case))
     session = HighsSession(compiled, mip_gap=case.settings.mip_gap)
     outcome = session.minimise(compiled.objectives["shortfall_index"], case.settings.time_limit)
     if outcome.status != "optimal":

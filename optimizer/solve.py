@@ -31,15 +31,22 @@ from .result import (
 SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (MODEL.md)
 
 
-def solve(inputs, objective: str | None = None, time_limit: float | None = None) -> Result:
+ENGINES = ("matrix", "pyomo")
+
+
+def solve(inputs, objective: str | None = None, time_limit: float | None = None,
+          engine: str = "matrix") -> Result:
     """Solve `inputs` (optionally with another objective or time limit) and return a Result.
+
+    `engine`: "matrix" (default) formulates the model as arrays and hands them to HiGHS;
+    "pyomo" builds the Pyomo model of the same families and compiles it with Pyomo's
+    standard-form compiler. Both give bit-identical matrices (tests/test_formulation.py), so
+    the same answer; the matrix route skips importing and building Pyomo (README, Performance).
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
     """
-    from models import build_model
-
-    from .highs_adapter import HighsSession, compile_model
+    from .highs_adapter import HighsSession
 
     started = time.perf_counter()
     changes = {}
@@ -50,55 +57,90 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None)
     if changes:
         inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
                                                                           **changes))
-    model = build_model(inputs)
-    layout = model.layout
+    layout = formulate(inputs, engine)
     if len(layout.unreachable) and not inputs.settings.allow_shortfall:
         return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
                                  list(inputs.warnings), started, layout.n_columns, 0)
-    compiled = compile_model(model)
+    compiled = compile_layout(layout)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     return solve_compiled(inputs, layout, compiled, session, started)
 
 
-class Resolver:
-    """Solves a series of cases that differ only in numbers (targets, caps, floors, pledges,
-    GDP, reliability, tolerances) on one HiGHS instance: each case is formulated in matrix
-    mode (no Pyomo) and loaded by editing bounds and changed coefficients in place; a case
-    whose structure differs (robustness, objective, absence, access, ...) is rebuilt through
-    Pyomo. Same answers either way (tests/test_resolve.py)."""
+def formulate(inputs, engine: str = "matrix"):
+    """The layout of `inputs`' model: arrays only ("matrix"), or with its Pyomo model
+    attached as `layout.model` ("pyomo")."""
+    from models import build_layout_only, build_model
 
-    def __init__(self):
-        self.session = None
+    if engine == "matrix":
+        return build_layout_only(inputs)
+    if engine == "pyomo":
+        model = build_model(inputs)
+        model.layout.model = model
+        return model.layout
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
+def compile_layout(layout):
+    """The matrices of a layout from `formulate`, by the route it was formulated for."""
+    from .highs_adapter import assemble, compile_model
+
+    model = getattr(layout, "model", None)
+    return assemble(layout) if model is None else compile_model(model)
+
+
+class Resolver:
+    """Solves a series of cases on HiGHS instances kept loaded: a case that differs from the
+    last only in numbers (targets, caps, floors, pledges, GDP, reliability, tolerances) is
+    loaded by editing bounds and changed coefficients in place, one instance per stage so that
+    each stage starts from its own last basis (`highs_adapter.StageSessions`); a case whose
+    structure differs (robustness, objective, absence, access, ...) is loaded afresh. Both in
+    matrix mode. Same answers as `solve` within the stage tolerances (tests/test_resolve.py);
+    among alternative optima the one found may depend on the cases solved before.
+
+    `tables=False` (what a sweep stores) fills the summary, stages and members table only:
+    allocation, deterrence, fairness and the brief stay empty, and no marginal costs are
+    computed."""
+
+    def __init__(self, tables: bool = True):
+        self.tables = tables
+        self.sessions = None
+        self.stages = None
         self.rebuilds = 0
         self.updates = 0
 
     def solve(self, inputs) -> Result:
-        from models import build_layout_only, build_model
-
-        from .highs_adapter import HighsSession, assemble, compile_model
+        from .highs_adapter import StageSessions
 
         started = time.perf_counter()
-        layout = build_layout_only(inputs)
-        unreachable = len(layout.unreachable) and not inputs.settings.allow_shortfall
-        if not unreachable and self.session is not None:
-            compiled = assemble(layout)
-            if self.session.update(compiled):
-                self.updates += 1
-                self.session.set_mip_gap(inputs.settings.mip_gap)
-                return solve_compiled(inputs, layout, compiled, self.session, started)
-        model = build_model(inputs)
-        layout = model.layout
-        if unreachable:
+        layout = formulate(inputs)
+        if len(layout.unreachable) and not inputs.settings.allow_shortfall:
             return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
                                      list(inputs.warnings), started, layout.n_columns, 0)
-        compiled = compile_model(model)
-        self.session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
-        self.rebuilds += 1
-        return solve_compiled(inputs, layout, compiled, self.session, started)
+        compiled = compile_layout(layout)
+        if (self.sessions is not None and self.stages == layout.stages
+                and self.sessions.update(compiled)):
+            self.updates += 1
+            self.sessions.set_mip_gap(inputs.settings.mip_gap)
+        else:
+            self.sessions = StageSessions(compiled, len(layout.stages),
+                                          mip_gap=inputs.settings.mip_gap)
+            self.stages = list(layout.stages)
+            self.rebuilds += 1
+        return solve_compiled(inputs, layout, compiled, self.sessions, started,
+                              tables=self.tables)
 
 
-def solve_compiled(inputs, layout, compiled, session, started) -> Result:
-    """The lexicographic stages on a loaded session, then the extraction."""
+def solve_compiled(inputs, layout, compiled, session, started, tables: bool = True) -> Result:
+    """The lexicographic stages on a loaded session (a `HighsSession` or `StageSessions`),
+    then the extraction (`tables=False`: summary, stages and members only)."""
+    session.start()
+    try:
+        return _stages(inputs, layout, compiled, session, started, tables)
+    finally:
+        session.finish()
+
+
+def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     import pandas as pd
 
     settings = inputs.settings
@@ -129,7 +171,7 @@ def solve_compiled(inputs, layout, compiled, session, started) -> Result:
             break
         x = outcome.x
         stages.append((number, name, outcome.value, outcome.status, seconds))
-        if name == "total_cost":
+        if name == "total_cost" and tables:
             duals = session.row_duals(costs, x)
             if duals is not None:
                 marginal = np.full(len(layout.targets), np.nan)
@@ -143,8 +185,12 @@ def solve_compiled(inputs, layout, compiled, session, started) -> Result:
 
     stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
     members = members_table(inputs, layout, x)
-    allocation = allocation_table(layout, x)
-    deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
+    if tables:
+        allocation = allocation_table(layout, x)
+        deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
+    else:
+        allocation = empty_frame(ALLOCATION_COLUMNS)
+        deterrence = empty_frame(DETERRENCE_COLUMNS)
     values = dict(zip(stage_table["name"], stage_table["value"]))
     shortfall_index = float(values.get("shortfall_index", 0.0))
     objective_name = {"min_cost": "total_cost", "min_max_burden": "max_burden",
@@ -163,12 +209,15 @@ def solve_compiled(inputs, layout, compiled, session, started) -> Result:
         min_burden=float(present["burden"].min()) if len(present) else None,
         members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),
     )
-    fairness = fairness_table(inputs, members)
     result = Result(status=status, summary=summary, stages=stage_table, members=members,
                     allocation=allocation, deterrence=deterrence,
                     settings=settings.as_table(), conflicts=[], warnings=warnings,
-                    sources=inputs.sources, fairness=fairness,
-                    free_riders=year_table(fairness, deterrence))
+                    sources=inputs.sources)
+    if not tables:
+        return result
+    fairness = fairness_table(inputs, members)
+    result = dataclasses.replace(result, fairness=fairness,
+                                 free_riders=year_table(fairness, deterrence))
     return dataclasses.replace(result, brief=brief_lines(result))
 
 

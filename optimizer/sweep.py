@@ -11,6 +11,7 @@ distributed (`scheduler="local"` for a LocalCluster, or a scheduler address).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import sys
@@ -131,7 +132,7 @@ def _resolver(inputs):
 
     if inputs.sha256 not in _RESOLVERS:
         _RESOLVERS.clear()
-        _RESOLVERS[inputs.sha256] = Resolver()
+        _RESOLVERS[inputs.sha256] = Resolver(tables=False)
     return _RESOLVERS[inputs.sha256]
 
 
@@ -247,13 +248,16 @@ def default_store(out: Path) -> Path:
 def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
               scheduler: str | None = None, *, grid: Iterable[tuple[str, list]] = (),
               each_member_absent: bool = False,
-              progress: Callable[[int, int, int], None] | None = None) -> pd.DataFrame:
+              progress: Callable[[int, int, int], None] | None = None,
+              persistent: bool = True) -> pd.DataFrame:
     """Solve every scenario and return the `scenarios` table (one row per scenario).
 
     `scenarios`: a list of `Scenario`, a mapping name -> {path: value}, or None for the
     workbook's `scenarios` sheet; crossed with `grid` and `each_member_absent`. `out`: the
     sweep workbook to write (its store is `out` with the suffix `.sqlite`); None keeps the
-    store in a temporary folder and writes no workbook.
+    store in a temporary folder and writes no workbook. `persistent=False` solves every
+    scenario from scratch instead of editing the worker's loaded model (the figures then do
+    not depend on the order scenarios reach a worker, even among alternative optima).
 
     >>> table = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     """
@@ -287,10 +291,12 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
             if progress:
                 progress(already, len(expanded), already)
             if todo:
+                task = run_scenario if persistent else functools.partial(run_scenario,
+                                                                         persistent=False)
                 if scheduler:
-                    _dask(inputs, todo, workers, scheduler, on_row)
+                    _dask(inputs, todo, workers, scheduler, on_row, task)
                 else:
-                    _process_pool(inputs, todo, workers, on_row)
+                    _process_pool(inputs, todo, workers, on_row, task)
             table = sweep_table(store, expanded, keys)
             if out:
                 from .sweep_report import write_sweep_report

@@ -26,20 +26,18 @@ def frontier(inputs, points: int = 11) -> pd.DataFrame:
 
     >>> curve = frontier(read_inputs("inputs/alliance.xlsx"), points=5)   # doctest: +SKIP
     """
-    from models import build_model
-
     from .extract import members_table
-    from .highs_adapter import HighsSession, compile_model
+    from .highs_adapter import HighsSession
+    from .solve import compile_layout, formulate
 
     if points < 2:
         raise ValueError("a frontier needs at least 2 points")
     settings = dataclasses.replace(inputs.settings, objective="min_cost", tie_break="fair_share")
     case = dataclasses.replace(inputs, settings=settings)
-    model = build_model(case)
-    layout = model.layout
+    layout = formulate(case)
     if len(layout.unreachable) and not settings.allow_shortfall:
         return _failed("infeasible")
-    compiled = compile_model(model)
+    compiled = compile_layout(layout)
     deviation = compiled.objectives["deviation"]
     cost = compiled.objectives["total_cost"]
 

@@ -108,6 +108,18 @@ def test_solve_json_to_named_report(tmp_path):
     assert not (tmp_path / "tiny-report.xlsx").exists()
 
 
+def test_pyomo_engine_gives_the_same_answer(tmp_path):
+    """`--engine pyomo` builds the Pyomo model; the matrices are identical, so the numbers
+    are too (min_max_burden by hand: 125 / 3000)."""
+    done = burden(tmp_path, "solve", TINY, "--json", "--engine", "pyomo", "--set",
+                  "settings.objective=min_max_burden")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["objective_value"] == pytest.approx(125 / 3000, rel=1e-6)
+    assert summary["total_cost"] == pytest.approx(145, rel=1e-6)
+    assert burden(tmp_path, "solve", TINY, "--engine", "cplex").returncode == 2
+
+
 def test_set_changes_the_objective(tmp_path):
     done = burden(tmp_path, "solve", TINY, "--json", "--set",
                   "settings.objective=min_max_burden")

@@ -37,6 +37,31 @@ def test_pyomo_and_matrix_routes_are_identical(path):
         np.testing.assert_array_equal(pyomo_route.objectives[name], matrix_route.objectives[name])
 
 
+@pytest.mark.parametrize("objective", ["min_cost", "min_max_burden"])
+def test_solve_gives_the_same_result_by_either_engine(objective):
+    """Identical matrices and options: HiGHS takes the same path, so every number matches."""
+    from optimizer import solve
+
+    inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx")
+    matrix, pyomo = (solve(inputs, objective=objective, engine=engine)
+                     for engine in ("matrix", "pyomo"))
+    assert matrix.status == pyomo.status == "optimal"
+    for name in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
+        assert matrix.summary[name] == pyomo.summary[name], name
+    for frame in ("members", "allocation", "deterrence"):
+        a, b = getattr(matrix, frame), getattr(pyomo, frame)
+        assert a.shape == b.shape and len(a), frame
+        for column in a.columns:
+            assert a[column].equals(b[column]), (frame, column)
+
+
+def test_an_unknown_engine_is_refused():
+    from optimizer import solve
+
+    with pytest.raises(ValueError, match="engine must be one of matrix, pyomo"):
+        solve(read_inputs(ROOT / "inputs" / "tiny.xlsx"), engine="cplex")
+
+
 def test_fairness_and_deviation_rows_stay_sparse():
     """No fairness or deviation row has more than |M| + 3 entries (here: 2 and 3)."""
     inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx").with_overrides(

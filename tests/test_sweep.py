@@ -76,6 +76,20 @@ def test_sweep_equals_single_solves_and_writes_the_workbook(tiny, tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_fresh_and_persistent_sweeps_agree(tiny):
+    """`persistent=False` (`burden sweep --fresh`) rebuilds every scenario; the default edits
+    the worker's loaded model in place. Same figures within the stage tolerance."""
+    grid = [("targets.scale", ["1", "1.5", "0.7", "2"]),
+            ("members.cap_gdp_share", ["0.05", "0.04"])]
+    fresh = run_sweep(tiny, workers=1, grid=grid, persistent=False)
+    edited = run_sweep(tiny, workers=1, grid=grid)
+    assert fresh["scenario"].tolist() == edited["scenario"].tolist()
+    assert fresh["status"].tolist() == edited["status"].tolist()
+    for key in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
+        assert edited[key].to_numpy() == pytest.approx(fresh[key].to_numpy(), rel=2e-6,
+                                                       abs=1e-9), key
+
+
 def test_absent_member_pays_nothing_and_the_ranking_matches_single_solves(tiny, tmp_path):
     out = tmp_path / "absence.xlsx"
     run_sweep(tiny, out=out, workers=1, each_member_absent=True)

@@ -106,6 +106,9 @@ class Inputs:
     - `member_years`: index (member, year) over every member and planning year: gdp,
       floor_share, cap_share (NaN: none), pledge (money) — growth paths, GDP overrides and
       per-year commitments resolved.
+    - `tables`: each sheet as typed by validation (`_row` kept). `with_overrides` starts from
+      them and takes a table it finds unchanged (the very object handed out) as validated
+      already, so copy a table before editing it.
     """
 
     source: str
@@ -123,6 +126,9 @@ class Inputs:
     sources: pd.DataFrame
     warnings: tuple[str, ...] = field(default_factory=tuple)
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # what `with_overrides` may reuse: the typed tables as validated and the pieces built from
+    # them (`_validate`); never compared, never shown
+    _memo: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def with_overrides(self, overrides: Mapping[str, object], scenario: str | None = None):
         """A new, validated `Inputs` with override paths applied (WORKBOOK.md, Sweeps), e.g.
@@ -392,14 +398,36 @@ def inputs_from_frames(frames: Mapping[str, pd.DataFrame], source: str = "<frame
     >>> inputs = inputs_from_frames({                         # doctest: +SKIP
     ...     "members": pd.DataFrame({"member": ["A"], "gdp": [100.0]}), ...})
     """
+    return _validate(frames, source, sha256)
+
+
+def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | None,
+              memo: Mapping[str, object] | None = None) -> Inputs:
+    """`inputs_from_frames`, reusing the work of an earlier validation (`memo`, an
+    `Inputs._memo`) where its inputs are unchanged; the result is the same either way.
+
+    - A frame that *is* one the earlier `Inputs` handed out in `tables` is that case's typed
+      table, so it is not typed again (typing a typed table gives it back unchanged, with no
+      problem or warning). Every other frame is typed and checked as ever.
+    - Each piece of `_Case.build` (a cross-sheet check, a resolved table, an output) whose
+      inputs are the same objects or equal values as the earlier case's gives back that
+      case's result, with the problems and warnings it recorded then, in the same order.
+    """
     file = Path(source).name
     found = _Collector(file)
-    tables = _match_sheets(frames, found)
+    memo = memo or {}
+    handed = memo.get("typed", {})
+    done = {name: typed for name, (frame, typed) in handed.items() if frames.get(name) is frame}
+    tables = _match_sheets(frames, found, done)
+    done = {name: typed for name, typed in done.items()
+            if tables.get(name) is handed[name][0]}  # not another sheet of the same name
     if sha256 is None:
         sha256 = _frames_digest(tables)
     typed = {}
     for sheet in SHEETS:
-        if sheet.name in tables:
+        if sheet.name in done:
+            typed[sheet.name] = done[sheet.name]
+        elif sheet.name in tables:
             typed[sheet.name] = _typed_table(sheet, tables[sheet.name], found)
         elif sheet.required:
             found.add(sheet.name, None, None, _NOTHING, f"a sheet named '{sheet.name}'")
@@ -409,7 +437,8 @@ def inputs_from_frames(frames: Mapping[str, pd.DataFrame], source: str = "<frame
         settings = Settings()
     if found.problems and not {"members", "capabilities", "targets"} <= typed.keys():
         raise InputError(found.problems)
-    case = _Case(found, typed, settings)
+    pieces = memo.get("pieces", {}) if memo.get("file") == file else {}
+    case = _Case(found, typed, settings, pieces)
     inputs = case.build(source, sha256)
     if found.problems:
         raise InputError(found.problems)
@@ -428,9 +457,14 @@ def _norm(name) -> str:
     return str(name).strip().lower()
 
 
-def _match_sheets(frames, found: _Collector) -> dict[str, pd.DataFrame]:
+def _match_sheets(frames, found: _Collector, done=()) -> dict[str, pd.DataFrame]:
+    """Input sheets by canonical name, each a copy with its `_row` column; a sheet in `done`
+    (already typed, so its name is canonical and it has `_row`) is taken as it is."""
     tables = {}
     for raw_name, frame in frames.items():
+        if raw_name in done and raw_name not in tables:
+            tables[raw_name] = frame
+            continue
         name = _norm(raw_name)
         if name == "readme":
             continue
@@ -554,15 +588,21 @@ def _number(value) -> float | None:
 
 
 def _check_unique(sheet, table: pd.DataFrame, found: _Collector):
-    keys = table[list(sheet.key)].map(lambda v: v.lower() if isinstance(v, str) else v)
-    valid = keys.notna().all(axis=1)
-    dup = keys[valid].duplicated(keep="first")
-    for index in dup[dup].index:
-        first = keys[valid][(keys[valid] == keys.loc[index]).all(axis=1)].index[0]
-        what = ", ".join(f"{k}={table.at[index, k]}" for k in sheet.key)
-        found.add(sheet.name, int(table.at[index, ROW]), sheet.key[0], table.at[index,
-                  sheet.key[0]], f"one row for {what} (already on row "
-                  f"{int(table.at[first, ROW])})")
+    """A later row repeating a key (names compared in lower case; rows with a blank key part
+    skipped) is a problem naming the first."""
+    values = [table[k].tolist() for k in sheet.key]
+    rows = table[ROW].tolist()
+    first = {}  # key -> position of its first row
+    for at, parts in enumerate(zip(*values)):
+        key = tuple(v.lower() if isinstance(v, str) else v for v in parts)
+        if any(v is None or v != v for v in key):  # NA, as pandas' notna has it
+            continue
+        if key not in first:
+            first[key] = at
+            continue
+        what = ", ".join(f"{k}={v}" for k, v in zip(sheet.key, parts))
+        found.add(sheet.name, int(rows[at]), sheet.key[0], parts[0],
+                  f"one row for {what} (already on row {int(rows[first[key]])})")
 
 
 def _read_settings(table: pd.DataFrame, found: _Collector) -> Settings:
@@ -633,14 +673,78 @@ def _weights(text: str, row, found: _Collector):
     return tuple((rule, weights[rule] / total) for rule in SHARE_RULES if weights.get(rule))
 
 
+def _rows_of(table: pd.DataFrame, needed: list[str], convert: Mapping[str, type],
+             index: str | None = None) -> pd.DataFrame:
+    """An output table: the rows of `table` with every `needed` cell filled (and, with `index`,
+    the first row of each value of that column, which becomes the index), without `_row`;
+    the columns in `convert` as numpy arrays of that type (None: NaN for float, False for
+    bool), the others with their dtype. The same as `dropna(subset=needed)`, then
+    `drop_duplicates(subset=[index])` and `set_index(index)` or `reset_index(drop=True)`,
+    `drop(columns=[ROW])` and `astype(convert)`, in a fraction of the time."""
+    columns = {c: table[c].tolist() for c in table.columns if c != ROW}
+    keep, seen = [], set()
+    for at, cells in enumerate(zip(*(columns[c] for c in needed))):
+        if any(pd.isna(v) for v in cells):
+            continue
+        if index is not None:
+            if cells[needed.index(index)] in seen:
+                continue
+            seen.add(cells[needed.index(index)])
+        keep.append(at)
+    if index is None:
+        labels = pd.RangeIndex(len(keep))
+    else:
+        names = columns.pop(index)
+        labels = pd.Index([names[at] for at in keep], dtype=table[index].dtype, name=index)
+    data = {}
+    for name, values in columns.items():
+        values = [values[at] for at in keep]
+        data[name] = np.array(values, dtype=convert[name]) if name in convert else \
+            pd.Series(values, dtype=table[name].dtype, index=labels)
+    return pd.DataFrame(data, index=labels)
+
+
+def _same_key(a: tuple, b: tuple) -> bool:
+    """Whether two keys of a `_Case` piece name the same inputs: tables (and results of other
+    pieces) the very same objects, anything else equal values of the same type."""
+    frames = (pd.DataFrame, pd.Series)
+    return len(a) == len(b) and all(
+        x is y or (not isinstance(x, frames) and not isinstance(y, frames)
+                   and type(x) is type(y) and x == y) for x, y in zip(a, b))
+
+
 class _Case:
     """Cross-sheet checks (names known, floors under caps, shares possible) and the per-year
-    resolution of GDP and commitments."""
+    resolution of GDP and commitments.
 
-    def __init__(self, found: _Collector, typed: dict[str, pd.DataFrame], settings: Settings):
+    `build` is a sequence of pieces, each a function of a few typed tables (or other pieces'
+    results) and names: `earlier` holds the pieces of the case this one was derived from (an
+    override), and a piece whose inputs are unchanged gives back that result and replays the
+    problems and warnings it recorded, in order; the others are computed. `pieces` collects
+    this case's pieces for the next one."""
+
+    def __init__(self, found: _Collector, typed: dict[str, pd.DataFrame], settings: Settings,
+                 earlier: Mapping[str, tuple] | None = None):
         self.found = found
         self.typed = typed
         self.settings = settings
+        self.earlier = earlier or {}
+        self.pieces: dict[str, tuple] = {}
+
+    def piece(self, name: str, key: tuple, compute):
+        """`compute()`, or the earlier case's result if `key` names the same inputs."""
+        old = self.earlier.get(name)
+        if old is not None and _same_key(old[0], key):
+            _, value, problems, warnings = old
+            self.found.problems.extend(problems)
+            self.found.warnings.extend(warnings)
+        else:
+            problems, warnings = len(self.found.problems), len(self.found.warnings)
+            value = compute()
+            problems = tuple(self.found.problems[problems:])
+            warnings = tuple(self.found.warnings[warnings:])
+        self.pieces[name] = (key, value, problems, warnings)
+        return value
 
     def table(self, name) -> pd.DataFrame:
         if name in self.typed:
@@ -651,13 +755,13 @@ class _Case:
 
     def names(self, sheet, column) -> dict[str, str]:
         """Canonical spelling of each name defined in `sheet`, keyed by its lower case."""
-        values = self.table(sheet)[column]
+        values = self.table(sheet)[column].tolist()
         return {v.lower(): v for v in values if isinstance(v, str)}
 
     def resolve(self, table, sheet, column, known: dict[str, str], what: str) -> pd.Series:
         """Map names to their canonical spelling; unknown names are problems."""
         out = []
-        for value, row in zip(table[column], table[ROW]):
+        for value, row in zip(table[column].tolist(), table[ROW].tolist()):
             if value is None:
                 out.append(None)
                 continue
@@ -670,86 +774,107 @@ class _Case:
         return pd.Series(out, index=table.index, dtype=object)
 
     def build(self, source: str, sha256: str) -> Inputs:
-        members = self.table("members").copy()
-        capabilities = self.table("capabilities").copy()
-        targets = self.table("targets").copy()
-        member_names = self.names("members", "member")
-        capability_names = self.names("capabilities", "capability")
+        piece, typed = self.piece, self.typed.get
 
-        targets["capability"] = self.resolve(targets, "targets", "capability", capability_names,
-                                             "a capability")
-        region_names = self.names("targets", "region")
-        targets["region"] = targets["region"].map(
-            lambda r: region_names.get(r.lower()) if isinstance(r, str) else r)
-        equipment = self.table("equipment").copy()
-        equipment["capability"] = self.resolve(equipment, "equipment", "capability",
-                                               capability_names, "a capability")
-        equipment_names = self.names("equipment", "equipment")
-        inventory = self._member_table("inventory", member_names,
-                                       ("equipment", equipment_names, "an equipment type"))
-        access = self._member_table("access", member_names,
-                                    ("region", region_names, "a region named in targets"))
-        quality = self._member_table("quality", member_names,
-                                     ("capability", capability_names, "a capability"))
-        gdp_rows = self._member_table("gdp", member_names)
-        commitments = self._member_table("commitments", member_names)
-        sources = self.table("sources")
-        for sheet, column, row in zip(sources["sheet"], sources["column"], sources[ROW]):
-            named = SHEET_BY_NAME.get(_norm(sheet)) if sheet is not None else None
-            if sheet is not None and named is None:
-                self.found.add("sources", row, "sheet", sheet,
-                               f"an input sheet ({', '.join(SHEET_BY_NAME)})")
-            elif named is not None and column is not None and column.strip() != "*" and \
-                    _norm(column) not in {c.name for c in named.columns}:
-                listed = ", ".join(c.name for c in named.columns)
-                self.found.add("sources", row, "column", column,
-                               f"a column of sheet '{named.name}' ({listed}), or * for all")
-        scenarios = self.table("scenarios")
+        def names(sheet, column):  # a key: the names in their order
+            return tuple(self.names(sheet, column).items())
 
-        self._check_members(members)
+        member_names = names("members", "member")
+        capability_names = names("capabilities", "capability")
+        region_names = names("targets", "region")
+        equipment_names = names("equipment", "equipment")
+
+        targets = piece("targets", (typed("targets"), capability_names), self._targets)
+        equipment = piece("equipment", (typed("equipment"), capability_names),
+                          lambda: self._resolved("equipment", ("capability", dict(
+                              capability_names), "a capability")))
+        inventory = piece("inventory", (typed("inventory"), member_names, equipment_names),
+                          lambda: self._member_table("inventory", dict(member_names), (
+                              "equipment", dict(equipment_names), "an equipment type")))
+        access = piece("access", (typed("access"), member_names, region_names),
+                       lambda: self._member_table("access", dict(member_names), (
+                           "region", dict(region_names), "a region named in targets")))
+        quality = piece("quality", (typed("quality"), member_names, capability_names),
+                        lambda: self._member_table("quality", dict(member_names), (
+                            "capability", dict(capability_names), "a capability")))
+        gdp_rows = piece("gdp", (typed("gdp"), member_names),
+                         lambda: self._member_table("gdp", dict(member_names)))
+        commitments = piece("commitments", (typed("commitments"), member_names),
+                            lambda: self._member_table("commitments", dict(member_names)))
+        piece("sources", (typed("sources"),), lambda: self._check_sources(self.table("sources")))
+        members = self.table("members")
+
+        piece("check_members", (typed("members"),), lambda: self._check_members(members))
         if targets.empty and "targets" in self.typed:
             self.found.add("targets", None, None, _NOTHING, "at least one target row")
         if members.empty and "members" in self.typed:
             self.found.add("members", None, None, _NOTHING, "at least one member row")
-        years = sorted({int(y) for y in targets["year"] if y is not None})
-        member_years = self._member_years(members, years, gdp_rows, commitments)
+        years = tuple(sorted({int(y) for y in targets["year"].tolist() if y is not None}))
+        member_years = piece("member_years", (typed("members"), years, gdp_rows, commitments),
+                             lambda: self._member_years(members, list(years), gdp_rows,
+                                                        commitments))
         self._check_settings(members)
 
-        def indexed(table, key):
-            table = table.dropna(subset=[key]).drop_duplicates(subset=[key])
-            return table.set_index(key).drop(columns=[ROW])
+        numbers = ("gdp", "gdp_growth", "population", "personnel_available", "personnel_cost",
+                   "floor_gdp_share", "cap_gdp_share", "baseline", "reliability")
+        members_out = lambda: _rows_of(members, ["member"], {  # noqa: E731
+            **dict.fromkeys(numbers, float), "absent": bool}, index="member")
+        equipment_out = lambda: _rows_of(equipment, ["equipment"], {  # noqa: E731
+            "effect": float, "unit_cost": float, "crew": float, "integer": bool},
+            index="equipment")
+        capabilities = self.table("capabilities")
+        capabilities_out = lambda: _rows_of(capabilities, ["capability"], dict.fromkeys(  # noqa: E731
+            [c for c in capabilities.columns if c not in (ROW, "capability")], float),
+            index="capability")
+        targets_out = lambda: _rows_of(  # noqa: E731
+            targets, ["capability", "region", "year", "target"],
+            {"year": int, "target": float, "priority": float})
 
-        def plain(table, keep):
-            return table.dropna(subset=keep).drop(columns=[ROW]).reset_index(drop=True)
-
-        members_out = indexed(members, "member")
-        members_out["absent"] = members_out["absent"].astype(bool)
-        for column in ("gdp", "gdp_growth", "population", "personnel_available",
-                       "personnel_cost", "floor_gdp_share", "cap_gdp_share", "baseline",
-                       "reliability"):
-            members_out[column] = pd.to_numeric(members_out[column]).astype(float)
-        equipment_out = indexed(equipment, "equipment")
-        equipment_out["integer"] = equipment_out["integer"].astype(bool)
-        for column in ("effect", "unit_cost", "crew"):
-            equipment_out[column] = pd.to_numeric(equipment_out[column]).astype(float)
-        targets_out = plain(targets, ["capability", "region", "year", "target"])
-        targets_out = targets_out.astype({"year": int, "target": float, "priority": float})
-        capabilities_out = indexed(capabilities, "capability").astype(float)
+        # outputs: pieces too (no problems), each handed out as a copy of the one kept
+        outputs = {
+            "members": (members_out, members),
+            "equipment": (equipment_out, equipment),
+            "targets": (targets_out, targets),
+            "capabilities": (capabilities_out, typed("capabilities")),
+            "inventory": (lambda: _rows_of(inventory, ["member", "equipment", "units"],
+                                           {"units": float}), inventory),
+            "access": (lambda: _rows_of(access, ["member", "region", "allowed"],
+                                        {"allowed": bool}), access),
+            "quality": (lambda: _rows_of(quality, ["member", "capability", "multiplier"],
+                                         {"multiplier": float}), quality),
+            "scenarios": (lambda: self.table("scenarios").drop(columns=[ROW]).reset_index(
+                drop=True), typed("scenarios")),
+            "sources": (lambda: self.table("sources").drop(columns=[ROW]).reset_index(
+                drop=True), typed("sources")),
+        }
+        out = {name: piece(f"{name}_out", (on,), compute).copy()
+               for name, (compute, on) in outputs.items()}
+        tables = {name: table.copy() for name, table in self.typed.items()}
         return Inputs(
             source=source, sha256=sha256, settings=self.settings,
-            members=members_out, capabilities=capabilities_out, targets=targets_out,
-            equipment=equipment_out,
-            inventory=plain(inventory, ["member", "equipment", "units"]).astype(
-                {"units": float}),
-            access=plain(access, ["member", "region", "allowed"]).astype({"allowed": bool}),
-            quality=plain(quality, ["member", "capability", "multiplier"]).astype(
-                {"multiplier": float}),
-            member_years=member_years,
-            scenarios=scenarios.drop(columns=[ROW]).reset_index(drop=True),
-            sources=sources.drop(columns=[ROW]).reset_index(drop=True),
+            member_years=member_years.copy(),
             warnings=tuple(self.found.warnings),
-            tables={name: table.copy() for name, table in self.typed.items()},
+            tables=tables,
+            _memo={"file": self.found.file,
+                   "typed": {name: (tables[name], table) for name, table in self.typed.items()},
+                   "pieces": self.pieces},
+            **out,
         )
+
+    def _targets(self) -> pd.DataFrame:
+        targets = self._resolved("targets", ("capability", dict(self.names(
+            "capabilities", "capability")), "a capability"))
+        region_names = self.names("targets", "region")
+        targets["region"] = targets["region"].map(
+            lambda r: region_names.get(r.lower()) if isinstance(r, str) else r)
+        return targets
+
+    def _resolved(self, sheet, other) -> pd.DataFrame:
+        """A copy of a sheet with the names in `other` = (column, known, what) canonical."""
+        table = self.table(sheet).copy()
+        column, known, what = other
+        table[column] = self.resolve(table, sheet, column, known, what)
+        return table
 
     def _member_table(self, sheet, member_names, other=None) -> pd.DataFrame:
         table = self.table(sheet).copy()
@@ -759,75 +884,111 @@ class _Case:
             table[column] = self.resolve(table, sheet, column, known, what)
         return table
 
+    def _check_sources(self, sources: pd.DataFrame):
+        for sheet, column, row in zip(sources["sheet"].tolist(), sources["column"].tolist(),
+                                      sources[ROW].tolist()):
+            named = SHEET_BY_NAME.get(_norm(sheet)) if sheet is not None else None
+            if sheet is not None and named is None:
+                self.found.add("sources", row, "sheet", sheet,
+                               f"an input sheet ({', '.join(SHEET_BY_NAME)})")
+            elif named is not None and column is not None and column.strip() != "*" and \
+                    _norm(column) not in {c.name for c in named.columns}:
+                listed = ", ".join(c.name for c in named.columns)
+                self.found.add("sources", row, "column", column,
+                               f"a column of sheet '{named.name}' ({listed}), or * for all")
+
     def _check_members(self, members: pd.DataFrame):
-        for _, row in members.iterrows():
-            floor, cap = row["floor_gdp_share"], row["cap_gdp_share"]
+        for floor, cap, avail, cost, row in zip(
+                *(members[c].tolist() for c in ("floor_gdp_share", "cap_gdp_share",
+                                                "personnel_available", "personnel_cost", ROW))):
             if floor is not None and cap is not None and floor > cap:
-                self.found.add("members", row[ROW], "floor_gdp_share", floor,
+                self.found.add("members", row, "floor_gdp_share", floor,
                                f"a floor no higher than the cap ({cap:g})")
-            avail = row["personnel_available"]
-            if avail is not None and avail > 0 and row["personnel_cost"] is None:
-                self.found.add("members", row[ROW], "personnel_cost", None,
+            if avail is not None and avail > 0 and cost is None:
+                self.found.add("members", row, "personnel_cost", None,
                                "a personnel cost where personnel_available > 0")
 
     def _member_years(self, members, years, gdp_rows, commitments) -> pd.DataFrame:
         """gdp[m,t], floor[m,t], cap[m,t], pledge[m,t] for every member and planning year."""
-        valid = members.dropna(subset=["member", "gdp"]).drop_duplicates(subset=["member"])
-        index = pd.MultiIndex.from_product([valid["member"].tolist(), years],
-                                           names=["member", "year"])
-        frame = pd.DataFrame(index=index)
+        columns = ("member", "gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share", ROW)
+        valid, seen = [], set()  # members with a name and a GDP, each name's first row
+        for record in zip(*(members[c].tolist() for c in columns)):
+            if not (pd.isna(record[0]) or pd.isna(record[1]) or record[0] in seen):
+                seen.add(record[0])
+                valid.append(record)
+        names, gdp0, growth_of, floor0, cap0, rows = (list(c) for c in zip(*valid)) \
+            if valid else ([],) * 6
+        index = pd.MultiIndex.from_product([names, years], names=["member", "year"])
         if not len(index):
-            return frame.assign(gdp=[], floor_share=[], cap_share=[], pledge=[])
-        by_member = valid.set_index("member")
-        member = index.get_level_values("member")
-        year = np.asarray(index.get_level_values("year"), dtype=float)
-        growth = by_member["gdp_growth"].fillna(0.0).astype(float).reindex(member).to_numpy()
+            return pd.DataFrame(index=index).assign(gdp=[], floor_share=[], cap_share=[],
+                                                    pledge=[])
+        span = len(years)
+        position = {(m, y): i * span + j for i, m in enumerate(names)
+                    for j, y in enumerate(years)}
+
+        def per_year(values) -> np.ndarray:  # one value a member -> one a (member, year)
+            return np.repeat(np.asarray(values, dtype=float), span)
+
+        def filled(values, default):
+            return [default if pd.isna(v) else v for v in values]
+
+        growth = per_year(filled(growth_of, 0.0))
+        year = np.tile(np.asarray(years, dtype=float), len(names))
         with np.errstate(over="ignore", invalid="ignore"):
-            frame["gdp"] = by_member["gdp"].astype(float).reindex(member).to_numpy() * \
-                (1.0 + growth) ** (year - min(years))
-        for name in frame.index.get_level_values("member")[~np.isfinite(frame["gdp"])].unique():
-            self.found.add("members", int(by_member.at[name, ROW]), "gdp_growth",
-                           by_member.at[name, "gdp_growth"],
-                           "a growth rate whose GDP path stays finite over the planning years")
-        frame["floor_share"] = by_member["floor_gdp_share"].fillna(0.0).astype(float) \
-            .reindex(member).to_numpy()
-        frame["cap_share"] = pd.to_numeric(by_member["cap_gdp_share"]).astype(float) \
-            .reindex(member).to_numpy()
-        frame["pledge"] = 0.0
-        source_row = {}  # (member, year) -> (commitments row, column) that set floor or cap
+            gdp = per_year(gdp0) * (1.0 + growth) ** (year - min(years))
+        reported = set()
+        for i in np.flatnonzero(~np.isfinite(gdp)):
+            member = i // span
+            if member not in reported:
+                reported.add(member)
+                self.found.add("members", int(rows[member]), "gdp_growth", growth_of[member],
+                               "a growth rate whose GDP path stays finite over the planning "
+                               "years")
+        floor = per_year(filled(floor0, 0.0))
+        cap = per_year(cap0)
+        pledge = np.zeros(len(index))
+        source_row = {}  # position of (member, year) -> (commitments row, column) that set it
         year_set = set(years)
-        for _, row in gdp_rows.dropna(subset=["member", "year", "gdp"]).iterrows():
-            key = (row["member"], int(row["year"]))
+        for member, year_, value, row in zip(*(gdp_rows[c].tolist() for c in
+                                               ("member", "year", "gdp", ROW))):
+            if pd.isna(member) or pd.isna(year_) or pd.isna(value):
+                continue
+            key = (member, int(year_))
             if key[1] not in year_set:
-                self.found.warn(f"sheet 'gdp' row {row[ROW]}: year {key[1]} is not a planning "
+                self.found.warn(f"sheet 'gdp' row {row}: year {key[1]} is not a planning "
                                 "year; ignored")
-            elif key in frame.index:
-                frame.at[key, "gdp"] = row["gdp"]
-        for _, row in commitments.dropna(subset=["member", "year"]).iterrows():
-            key = (row["member"], int(row["year"]))
+            elif key in position:
+                gdp[position[key]] = value
+        targets = {"floor_gdp_share": floor, "cap_gdp_share": cap, "pledge": pledge}
+        for member, year_, row, *values in zip(*(commitments[c].tolist() for c in (
+                "member", "year", ROW, *targets))):
+            if pd.isna(member) or pd.isna(year_):
+                continue
+            key = (member, int(year_))
             if key[1] not in year_set:
-                self.found.warn(f"sheet 'commitments' row {row[ROW]}: year {key[1]} is not a "
+                self.found.warn(f"sheet 'commitments' row {row}: year {key[1]} is not a "
                                 "planning year; ignored")
                 continue
-            if key not in frame.index:
+            if key not in position:
                 continue
-            for column, target in (("floor_gdp_share", "floor_share"),
-                                   ("cap_gdp_share", "cap_share"), ("pledge", "pledge")):
-                if row[column] is not None:
-                    frame.at[key, target] = row[column]
+            at = position[key]
+            for (column, target), value in zip(targets.items(), values):
+                if value is not None:
+                    target[at] = value
                     if column != "pledge":
-                        source_row[key] = (row[ROW], column)
-        bad = frame["floor_share"] > frame["cap_share"]
-        for key in frame.index[bad]:
-            if key not in source_row:
+                        source_row[at] = (row, column)
+        frame = pd.DataFrame({"gdp": gdp, "floor_share": floor, "cap_share": cap,
+                              "pledge": pledge}, index=index)
+        for at in np.flatnonzero(floor > cap):
+            if at not in source_row:
                 continue  # the members row itself: reported once by _check_members
-            row, column = source_row[key]
-            value = frame.at[key, "floor_share" if column == "floor_gdp_share" else "cap_share"]
-            floor, cap = frame.at[key, "floor_share"], frame.at[key, "cap_share"]
-            expected = f"a floor no higher than the cap ({cap:g}) for {key[0]} in {key[1]}" \
-                if column == "floor_gdp_share" else \
-                f"a cap no lower than the floor ({floor:g}): the floor is above the cap " \
-                f"({cap:g}) for {key[0]} in {key[1]}"
+            row, column = source_row[at]
+            key = index[at]
+            value = floor[at] if column == "floor_gdp_share" else cap[at]
+            expected = f"a floor no higher than the cap ({cap[at]:g}) for {key[0]} in " \
+                f"{key[1]}" if column == "floor_gdp_share" else \
+                f"a cap no lower than the floor ({floor[at]:g}): the floor is above the cap " \
+                f"({cap[at]:g}) for {key[0]} in {key[1]}"
             self.found.add("commitments", int(row), column, value, expected)
         return frame
 

@@ -3,8 +3,10 @@
 Paths: `settings.<key>`, `members.<column>` (every member), `members[<member>].<column>`,
 `targets.scale` (every target), `targets[<region>].scale`, `targets[<capability>].scale`.
 An override edits the case's tables as read (so per-year commitments still override a
-member's column for their own year) and the result is validated again from scratch: a bad
-value is reported like a bad cell, naming the scenario and the path.
+member's column for their own year) and the result is validated again, exactly as
+`inputs_from_frames` would validate the edited tables (only the edited sheets are typed again
+and the cross-sheet checks reuse what did not change: `inputs._validate`): a bad value is
+reported like a bad cell, naming the scenario and the path.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from .inputs import ROW, InputError, Problem, inputs_from_frames
+from .inputs import ROW, InputError, Problem, _validate
 from .schema import SETTING_BY_KEY, SHEET_BY_NAME
 
 _PATH = re.compile(r"^\s*(settings|members|targets)\s*(?:\[\s*(.+?)\s*\])?\s*\.\s*(\w+)\s*$",
@@ -32,8 +34,12 @@ def parse_assignment(text: str) -> tuple[str, str]:
 
 
 def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | None = None):
-    """Apply `{path: value}` to `inputs` and validate the result."""
-    tables = {name: table.copy() for name, table in inputs.tables.items()}
+    """Apply `{path: value}` to `inputs` and validate the result.
+
+    Only the sheets an override edits are copied and typed again; the others are the case's
+    tables as validated (`Inputs._memo`), and every cross-sheet check runs on the result,
+    so this is `inputs_from_frames` of the edited tables, only faster."""
+    tables = _CopyOnEdit(inputs.tables)
     where = f"scenario '{scenario}'" if scenario else "override"
     problems = []
     # general paths first, so `members[X].col` wins over `members.col` whatever the order
@@ -44,7 +50,8 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
             problems.append(Problem(where, None, None, path, value, problem))
     changed = None
     try:
-        changed = inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
+        changed = _validate(tables.frames(), inputs.source, inputs.sha256,
+                            getattr(inputs, "_memo", None))
     except InputError as error:
         label = ", ".join(f"{k}={v}" for k, v in overrides.items())
         problems += [Problem(f"{where} ({label}) on {p.file}", p.sheet, p.row, p.column,
@@ -54,6 +61,33 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
     # sheets and columns the reader ignored are not in the tables: keep their warnings
     warnings = tuple(dict.fromkeys(inputs.warnings + changed.warnings))
     return dataclasses.replace(changed, warnings=warnings)
+
+
+class _CopyOnEdit(dict):
+    """The case's tables; a table is copied the first time it is looked up to be edited."""
+
+    def __init__(self, tables):
+        super().__init__(tables)
+        self._copied = set()
+
+    def __getitem__(self, name):
+        if name not in self._copied and name in self:
+            self._copied.add(name)
+            super().__setitem__(name, super().__getitem__(name).copy())
+        return super().__getitem__(name)
+
+    def __setitem__(self, name, table):
+        self._copied.add(name)
+        super().__setitem__(name, table)
+
+    def setdefault(self, name, default):
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def frames(self) -> dict:
+        """The tables, edited or (the very objects given) not, without copying any."""
+        return {name: super(_CopyOnEdit, self).__getitem__(name) for name in self}
 
 
 def _apply(tables: dict, path: str, value) -> str | None:

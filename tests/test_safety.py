@@ -208,7 +208,9 @@ def test_solve_never_writes_the_input_and_refuses_it_as_the_output(tmp_path, mon
 # ---------------------------------------------------------------------------------------------
 # Item 5: the sweep store under SIGKILL, and its lock
 
-SCALES = [f"{1 + k / 10:g}" for k in range(10)]
+# Enough scenarios that a sweep is still committing when the kill lands: a tiny scenario is
+# re-solved in place in ~0.03 s.
+SCALES = [f"{1 + k / 40:g}" for k in range(40)]
 
 
 def _sweep(out: Path, scales=SCALES) -> list[str]:
@@ -322,7 +324,7 @@ def test_a_second_sweep_on_a_busy_store_is_refused_and_the_first_completes(tmp_p
     # solving every scenario a second time into the same store.
     out = tmp_path / "shared.xlsx"
     store = out.with_suffix(".sqlite")
-    scales = [f"{1 + k / 10:g}" for k in range(12)]
+    scales = [f"{1 + k / 100:g}" for k in range(120)]  # ~0.03 s each: outlasts a start-up
     first = subprocess.Popen(_sweep(out, scales), cwd=tmp_path, start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -14,8 +14,11 @@ import dataclasses
 import pandas as pd
 import pytest
 from conftest import good_sheets, set_cell
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer import InputError, read_inputs
+from optimizer.schema import SHEETS
 
 ALL_SETTINGS = ("objective, fair_share, fair_share_weights, share_ceiling, share_floor, "
                 "fairness_tolerance, robustness, max_growth, allow_shortfall, tie_break, "
@@ -697,3 +700,28 @@ def test_overrides_keep_the_workbooks_warnings(workbook):
     inputs = read_ok(workbook, sheets)
     assert len(inputs.warnings) == 1
     assert inputs.with_overrides({"targets.scale": 2}).warnings == inputs.warnings
+
+
+# The one-pass path for number columns gives exactly what the cell-by-cell path gives, and
+# steps aside whenever a cell would be a problem (so the problem is still named by the cell).
+_CELLS = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                   st.booleans(), st.none(), st.sampled_from(["", "3", "2%", "x"]))
+
+
+@given(values=st.one_of(st.lists(_CELLS, min_size=1, max_size=12),
+                        st.lists(st.one_of(st.integers(0, 10**6), st.floats(0, 1e9)),
+                                 min_size=1, max_size=12)),
+       column=st.sampled_from([c for s in SHEETS for c in s.columns
+                               if c.kind in ("number", "integer")]))
+@settings(max_examples=300, deadline=None)
+def test_plain_numbers_agree_with_the_cell_by_cell_path(values, column):
+    from optimizer.inputs import _cell, _Collector, _plain_numbers
+
+    fast = _plain_numbers(column, values)
+    found = _Collector("case.xlsx")
+    slow = [_cell(column, v, "sheet", row, found) for row, v in enumerate(values, start=2)]
+    if fast is not None:
+        assert not found.problems
+        assert fast == slow and [type(v) for v in fast] == [type(v) for v in slow]
+    elif all(type(v) in (int, float) for v in values) and not found.problems:
+        pytest.fail("plain, allowed numbers took the slow path")

@@ -21,5 +21,5 @@ from .layout import Layout
 def add_commitments(model, layout: Layout) -> None:
     my = layout.member_years
     start = layout.offsets["cost"]
-    layout.lower[start:start + len(my)] = my["lower"].to_numpy(float).tolist()
-    layout.upper[start:start + len(my)] = my["upper"].to_numpy(float).tolist()
+    layout.lower[start:start + len(my)] = my["lower"].to_numpy(float)
+    layout.upper[start:start + len(my)] = my["upper"].to_numpy(float)

@@ -47,9 +47,10 @@ class Layout:
     shares: pd.DataFrame  # fair shares, index member, columns years
     columns: list = field(default_factory=list)  # every VarData in global order
     offsets: dict = field(default_factory=dict)  # component name -> first global column
-    lower: list = field(default_factory=list)  # column lower bounds, global order
-    upper: list = field(default_factory=list)
-    integer: list = field(default_factory=list)
+    # column bounds and integrality, in the global order
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    integer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     families: dict = field(default_factory=dict)  # constraint name -> family label
     # Every row block and objective as plain arrays, in the order added (both modes):
     # name -> (rows, cols, coefs, lower, upper);  objective name -> (cols, coefs)
@@ -88,18 +89,16 @@ class Layout:
             component = pyo.Var(range(size), domain=pyo.Reals)
             setattr(model, name, component)
             self.columns.extend(component.values())
-        self.lower.extend(_values(lower, size))
-        self.upper.extend(_values(upper, size))
-        self.integer.extend([False] * size if integer is None
-                            else np.asarray(integer, bool).tolist())
+        self.lower = np.concatenate([self.lower, _values(lower, size)])
+        self.upper = np.concatenate([self.upper, _values(upper, size)])
+        flags = np.zeros(size, dtype=bool) if integer is None else np.asarray(integer, bool)
+        self.integer = np.concatenate([self.integer, flags])
         return component
 
 
-def _values(bound, size: int) -> list:
-    """`size` bounds as Python floats: one number for all, or one each."""
-    bound = np.asarray(bound, dtype=float)
-    return [float(bound)] * size if bound.ndim == 0 else \
-        np.broadcast_to(bound, (size,)).tolist()
+def _values(bound, size: int) -> np.ndarray:
+    """`size` bounds: one number for all, or one each."""
+    return np.broadcast_to(np.asarray(bound, dtype=float), (size,))
 
 
 def build_layout(inputs) -> Layout:

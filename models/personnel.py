@@ -18,4 +18,4 @@ from .layout import Layout
 def add_personnel(model, layout: Layout) -> None:
     my = layout.member_years
     start = layout.offsets["persons"]
-    layout.upper[start:start + len(my)] = my["avail"].to_numpy(float).tolist()
+    layout.upper[start:start + len(my)] = my["avail"].to_numpy(float)

@@ -26,8 +26,15 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m ''
 
+# the figures of issue 5 (about an hour here): steps and whole processes against the direct
+# build, the routes into HiGHS, sweep throughput and the share of a sweep outside HiGHS
+BENCH_CASES := .bench-cases
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --keep $(BENCH_CASES)
+	$(BIN)/python benchmarks/routes.py $(BENCH_CASES)/nato_lp.xlsx $(BENCH_CASES)/large_lp.xlsx
+	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx
+	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx --overhead 20
+	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/large_lp.xlsx --overhead 5
 
 # the long fuzz run: BURDEN_FUZZ_EXAMPLES (default 5000) corrupted workbooks, ~0.25 s each
 fuzz: $(STAMP)
@@ -37,4 +44,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) *.egg-info build
+	rm -rf $(VENV) *.egg-info build $(BENCH_CASES)

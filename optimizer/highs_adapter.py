@@ -1,4 +1,4 @@
-"""The one place that turns a Pyomo model into a HiGHS problem and back.
+"""The one place that talks to HiGHS (highspy) and to Pyomo's standard-form compiler.
 
 Two routes to the same `CompiledModel` (sparse matrices, bounds, stage objectives):
 `assemble(layout)` takes the arrays the model families emit in matrix mode (what `solve()`

@@ -45,11 +45,9 @@ def throughput(inputs, count, workers, scheduler, persistent) -> tuple[float, di
 
 def overhead(inputs, count: int) -> None:
     from optimizer import sweep
-    from optimizer.solve import Resolver
     from optimizer.sweep import Scenario, run_scenario
 
-    resolver = Resolver(tables=False)
-    sweep._RESOLVERS[inputs.sha256] = resolver  # the worker's cache, filled by hand
+    resolver = sweep._resolver(inputs)  # the one `run_scenario` uses in this process
     inside, outside, totals = [], [], []
     values = grid(count + 1)[0][1]
     for k, value in enumerate(values):

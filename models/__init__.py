@@ -40,6 +40,7 @@ def build_model(inputs):
     with PauseGC():
         model = pyo.ConcreteModel(name="burden")
         model.layout = _formulate(model, inputs)
+        model.layout.model = model
     return model
 
 

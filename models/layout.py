@@ -69,6 +69,7 @@ class Layout:
     # for the families' look-ups: frame name -> {column: codes}; and each set's size.
     codes: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
+    model: object = None  # the Pyomo ConcreteModel, when `build_model` built one
 
     def column(self, name: str, positions) -> np.ndarray:
         """Global column numbers of positions within one variable component."""

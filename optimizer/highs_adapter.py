@@ -190,7 +190,6 @@ class HighsSession:
             self.highs.setOptionValue("presolve_rule_off", MIP_PRESOLVE_RULES_OFF)
         self.highs.passModel(self._lp())
         self.costs = np.zeros(compiled.matrix.shape[1])  # the column costs HiGHS holds
-        self.extra_rows = 0  # rows added after the model: keep rows and bound rows
         self.keep_rows: list[tuple[int, np.ndarray]] = []  # (row, costs), stage order
         self.kept = 0  # keep rows in force for the case being solved
 
@@ -302,7 +301,6 @@ class HighsSession:
             index = np.nonzero(costs)[0]
             h.addRow(-INF, bound, len(index), index.astype(np.int32), costs[index])
             self.keep_rows.append((h.getNumRow() - 1, costs.copy()))
-            self.extra_rows += 1
         self.kept += 1
 
     def add_bound_row(self, costs: np.ndarray, upper: float) -> int:
@@ -310,7 +308,6 @@ class HighsSession:
         index = np.nonzero(costs)[0]
         self.highs.addRow(-INF, float(upper), len(index), index.astype(np.int32),
                           np.asarray(costs[index], float))
-        self.extra_rows += 1
         return self.highs.getNumRow() - 1
 
     def set_row_upper(self, row: int, upper: float) -> None:
@@ -380,14 +377,6 @@ class StageSessions:
     def __init__(self, compiled: CompiledModel, stages: int, mip_gap: float = 1e-6):
         self.sessions = [HighsSession(compiled, mip_gap=mip_gap) for _ in range(stages)]
         self.stage = 0
-
-    @property
-    def compiled(self) -> CompiledModel:
-        return self.sessions[0].compiled
-
-    @property
-    def highs(self) -> highspy.Highs:
-        return self.sessions[self.stage].highs
 
     def start(self) -> None:
         for session in self.sessions:

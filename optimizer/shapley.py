@@ -134,7 +134,7 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
     executor run. Returns ({coalition: SI*}, counts)."""
     import os
 
-    from .sweep import _dask, _process_pool
+    from .sweep import run_tasks
 
     present = inputs.present_members
     identity = _case_identity(inputs)
@@ -164,12 +164,8 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
         if progress:
             progress(already, len(tasks), already)
         if todo:
-            count = workers or os.cpu_count() or 1
-            if scheduler:
-                _dask(inputs, todo, count, scheduler, on_row, task=solve_coalition)
-            else:
-                _process_pool(inputs, todo, min(count, len(todo)), on_row,
-                              task=solve_coalition)
+            run_tasks(inputs, todo, workers or os.cpu_count() or 1, scheduler, on_row,
+                      task=solve_coalition)
         stored = store.scenarios([task[1] for task in tasks]).set_index("key")
     if failures:
         raise ShapleyError(f"{len(failures)} coalition{'s' if len(failures) != 1 else ''} "

@@ -67,16 +67,14 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
 
 
 def formulate(inputs, engine: str = "matrix"):
-    """The layout of `inputs`' model: arrays only ("matrix"), or with its Pyomo model
-    attached as `layout.model` ("pyomo")."""
+    """The layout of `inputs`' model: arrays only ("matrix"), or with its Pyomo model in
+    `layout.model` ("pyomo")."""
     from models import build_layout_only, build_model
 
     if engine == "matrix":
         return build_layout_only(inputs)
     if engine == "pyomo":
-        model = build_model(inputs)
-        model.layout.model = model
-        return model.layout
+        return build_model(inputs).layout
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
@@ -84,8 +82,7 @@ def compile_layout(layout):
     """The matrices of a layout from `formulate`, by the route it was formulated for."""
     from .highs_adapter import assemble, compile_model
 
-    model = getattr(layout, "model", None)
-    return assemble(layout) if model is None else compile_model(model)
+    return assemble(layout) if layout.model is None else compile_model(layout.model)
 
 
 class Resolver:

@@ -230,6 +230,15 @@ def _dask(inputs, todo, workers, scheduler, on_row, task=run_scenario):
             cluster.close()
 
 
+def run_tasks(inputs, todo, workers: int, scheduler: str | None, on_row, task=run_scenario):
+    """Run `task(inputs, *item)` for each item of `todo` on Dask (`scheduler` given) or the
+    process pool (at most one worker per item), handing each returned row to `on_row`."""
+    if scheduler:
+        _dask(inputs, todo, workers, scheduler, on_row, task)
+    else:
+        _process_pool(inputs, todo, min(workers, len(todo)), on_row, task)
+
+
 def _failed(task, message) -> dict:
     scenario, key, position = task
     return {"key": key, "position": position, "scenario": scenario.name,
@@ -293,10 +302,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
             if todo:
                 task = run_scenario if persistent else functools.partial(run_scenario,
                                                                          persistent=False)
-                if scheduler:
-                    _dask(inputs, todo, workers, scheduler, on_row, task)
-                else:
-                    _process_pool(inputs, todo, workers, on_row, task)
+                run_tasks(inputs, todo, workers, scheduler, on_row, task)
             table = sweep_table(store, expanded, keys)
             if out:
                 from .sweep_report import write_sweep_report

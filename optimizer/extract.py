@@ -22,36 +22,116 @@ def component(layout, x: np.ndarray, name: str, size: int) -> np.ndarray:
 
 
 def members_table(inputs, layout, x: np.ndarray) -> pd.DataFrame:
-    """Per member (absent ones with zeros) and year: cost, burden, shares, bounds, personnel."""
-    my = layout.member_years
-    n = len(my)
-    cost = np.maximum(component(layout, x, "cost", n), 0.0)
-    persons = np.maximum(component(layout, x, "persons", n), 0.0)
-    present = my[["member", "year"]].assign(cost=cost, personnel_used=persons)
-    every = inputs.member_years.reset_index()
-    frame = every.merge(present, on=["member", "year"], how="left")
-    frame["cost"] = frame["cost"].fillna(0.0)
-    frame["personnel_used"] = frame["personnel_used"].fillna(0.0)
-    total = frame.groupby("year")["cost"].transform("sum")
-    shares = layout.shares.stack()
-    shares.index.names = ["member", "year"]
-    frame["fair_share"] = shares.reindex(pd.MultiIndex.from_frame(frame[["member", "year"]])) \
-        .fillna(0.0).to_numpy()
-    frame["burden"] = frame["cost"] / frame["gdp"]
-    frame["actual_share"] = np.where(total > 0, frame["cost"] / total.where(total > 0, 1), 0.0)
-    frame["deviation"] = frame["cost"] - frame["fair_share"] * total
-    absent = inputs.members["absent"].reindex(frame["member"]).to_numpy(bool)
-    floor = np.maximum(frame["floor_share"] * frame["gdp"], frame["pledge"])
-    cap = frame["cap_share"] * frame["gdp"]
-    frame["floor"] = np.where(absent, 0.0, floor)
-    frame["cap"] = np.where(absent, np.nan, cap)
-    frame["at_floor"] = ~absent & (frame["cost"] <= frame["floor"] + AT_BOUND *
-                                   np.maximum(frame["floor"].abs(), 1.0))
-    frame["at_cap"] = ~absent & frame["cap"].notna() & (
-        frame["cost"] >= frame["cap"] - AT_BOUND * np.maximum(frame["cap"].abs(), 1.0))
-    avail = inputs.members["personnel_available"].fillna(0.0)
-    frame["personnel_available"] = np.where(absent, 0.0, avail.reindex(frame["member"]))
-    return frame[MEMBER_COLUMNS].reset_index(drop=True)
+    """Per member and year, in the rows of `inputs.member_years`: cost, burden, fair and
+    actual share, deviation, floor and cap, whether the cost is at them, personnel used and
+    available. Member-years without a `cost` column in the layout (absent members have
+    none) cost nothing and use no personnel, as do NaN or negative entries of `x`; absent
+    members have floor 0, no cap (NaN), no personnel available and are never at a bound.
+
+    Plain numpy over positions: each member-year finds its `cost` and `persons` columns,
+    fair share, absence and personnel by integer look-up, and the year totals are added the
+    way pandas' groupby sum adds them (`_year_totals`), so the table is bit for bit the one
+    the pandas merge and groupby this replaced gave (tests/test_members_table.py).
+    """
+    every = inputs.member_years
+    index = every.index
+    member_code, year_code = (np.asarray(codes, dtype=np.intp) for codes in index.codes)
+    n = len(layout.member_years)
+    row = _layout_rows(layout.member_years, index)
+    in_layout = row >= 0
+    cost, persons = np.zeros(len(row)), np.zeros(len(row))
+    cost[in_layout] = np.maximum(component(layout, x, "cost", n), 0.0)[row[in_layout]]
+    persons[in_layout] = np.maximum(component(layout, x, "persons", n), 0.0)[row[in_layout]]
+    cost[np.isnan(cost)] = 0.0
+    persons[np.isnan(persons)] = 0.0
+    total = _year_totals(cost, year_code, len(index.levels[1]))
+
+    shares = layout.shares
+    share_row = _label_positions(shares.index, index.levels[0], member_code)
+    share_column = _label_positions(shares.columns, index.levels[1], year_code)
+    has_share = (share_row >= 0) & (share_column >= 0)
+    fair_share = np.zeros(len(row))
+    fair_share[has_share] = shares.to_numpy(float)[share_row[has_share],
+                                                   share_column[has_share]]
+    fair_share[np.isnan(fair_share)] = 0.0
+
+    members = inputs.members
+    member_row = _label_positions(members.index, index.levels[0], member_code)
+    known = member_row >= 0
+    absent = np.ones(len(row), dtype=bool)  # a name not among the members counts as absent
+    absent[known] = members["absent"].to_numpy(bool)[member_row[known]]
+    available = np.zeros(len(row))
+    available[known] = members["personnel_available"].to_numpy(float)[member_row[known]]
+    available[absent | np.isnan(available)] = 0.0
+
+    gdp = every["gdp"].to_numpy(float)
+    floor = np.where(absent, 0.0, np.maximum(every["floor_share"].to_numpy(float) * gdp,
+                                             every["pledge"].to_numpy(float)))
+    cap = np.where(absent, np.nan, every["cap_share"].to_numpy(float) * gdp)
+    paying = total > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        burden = cost / gdp
+        actual_share = np.where(paying, cost / np.where(paying, total, 1.0), 0.0)
+        deviation = cost - fair_share * total
+        at_floor = ~absent & (cost <= floor + AT_BOUND * np.maximum(np.abs(floor), 1.0))
+        at_cap = ~absent & ~np.isnan(cap) & (
+            cost >= cap - AT_BOUND * np.maximum(np.abs(cap), 1.0))
+    columns = {
+        "member": index.get_level_values(0), "year": index.get_level_values(1), "gdp": gdp,
+        "cost": cost, "burden": burden, "fair_share": fair_share,
+        "actual_share": actual_share, "deviation": deviation, "floor": floor, "cap": cap,
+        "at_floor": at_floor, "at_cap": at_cap, "personnel_used": persons,
+        "personnel_available": available}
+    return pd.DataFrame({name: columns[name] for name in MEMBER_COLUMNS})
+
+
+def _layout_rows(member_years: pd.DataFrame, index: pd.MultiIndex) -> np.ndarray:
+    """The row of the layout's `member_years` (one per present member and year) holding
+    each (member, year) of `index`; -1 where it has none."""
+    names, years = index.levels
+    member = names.get_indexer(member_years["member"])
+    year = years.get_indexer(member_years["year"])
+    known = (member >= 0) & (year >= 0)
+    slot = np.full(len(names) * len(years) + 1, -1, dtype=np.intp)  # the last: no row
+    slot[(member * len(years) + year)[known]] = np.flatnonzero(known)
+    member_code, year_code = (np.asarray(codes, dtype=np.intp) for codes in index.codes)
+    return slot[np.where((member_code >= 0) & (year_code >= 0),
+                         member_code * len(years) + year_code, -1)]
+
+
+def _label_positions(labels: pd.Index, level: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """The position in `labels` of each row's label (`level[codes]`, code -1: none); -1
+    where `labels` lacks it."""
+    return np.append(labels.get_indexer(level), -1)[codes]
+
+
+def _year_totals(cost: np.ndarray, year: np.ndarray, n_years: int) -> np.ndarray:
+    """Each row's total cost of its year (`year`: codes 0..n_years-1, -1: none, total NaN),
+    added as pandas' `groupby("year")["cost"].transform("sum")` adds: rows in order, with
+    Kahan compensation, none carried past an infinite addend. All years are added at once,
+    one member-year of each per step."""
+    counted = np.flatnonzero(year >= 0)
+    rows = counted[np.argsort(year[counted], kind="stable")]  # year by year, rows in order
+    counts = np.bincount(year[rows], minlength=n_years)
+    depth = counts.max(initial=0)
+    addends = np.zeros((depth, n_years))  # addends[k, t]: the k-th cost of year t
+    addends[np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts),
+            year[rows]] = cost[rows]
+    total, compensation = np.zeros(n_years), np.zeros(n_years)
+    everyone = counts.min(initial=0)  # steps every year takes part in
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in range(depth):
+            y = addends[k] - compensation
+            t = total + y
+            c = t - total - y
+            c[np.isnan(c)] = 0.0  # as pandas: an infinite addend leaves no compensation
+            if k >= everyone:
+                taking = counts > k
+                t, c = np.where(taking, t, total), np.where(taking, c, compensation)
+            total, compensation = t, c
+    totals = np.full(len(cost), np.nan)
+    totals[counted] = total[year[counted]]
+    return totals
 
 
 def allocation_table(layout, x: np.ndarray) -> pd.DataFrame:

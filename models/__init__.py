@@ -24,7 +24,7 @@ from .commitments import add_commitments
 from .deterrence import add_deterrence
 from .equipment import add_equipment
 from .fairness import add_fairness
-from .layout import Layout, build_layout, declare_variables
+from .layout import Layout, StructureCache, build_layout, declare_variables
 from .objectives import add_objectives
 from .personnel import add_personnel
 from .ramp import add_ramp
@@ -44,18 +44,19 @@ def build_model(inputs):
     return model
 
 
-def build_layout_only(inputs) -> Layout:
+def build_layout_only(inputs, cache: StructureCache | None = None) -> Layout:
     """The same formulation as plain arrays (`Layout.row_specs`, `objective_specs`), with no
     Pyomo objects: what a sweep needs to update a solver in place. `tests/test_formulation.py`
-    checks that it compiles to exactly the matrices of `build_model`."""
-    return _formulate(None, inputs)
+    checks that it compiles to exactly the matrices of `build_model`. `cache`: structural
+    pieces kept from the previous case (a `Resolver`'s); the layout is the same without it."""
+    return _formulate(None, inputs, cache)
 
 
-def _formulate(model, inputs) -> Layout:
+def _formulate(model, inputs, cache=None) -> Layout:
     """Sets and variables, then each family, then the stage objectives: into `model`, or as
     arrays only when `model` is None."""
     settings = inputs.settings
-    layout = build_layout(inputs)
+    layout = build_layout(inputs, cache)
     layout.gamma = settings.robustness
     declare_variables(model, layout, settings)
     add_deterrence(model, layout, settings.robustness, settings.allow_shortfall)
@@ -69,4 +70,4 @@ def _formulate(model, inputs) -> Layout:
     return layout
 
 
-__all__ = ["build_layout_only", "build_model"]
+__all__ = ["StructureCache", "build_layout_only", "build_model"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .layout import Layout, add_rows, position, positions_within
+from .layout import Layout, add_rows, position, positions_within, reuse
 
 
 def contribution_terms(layout: Layout, keys: list[str], rows_frame: str):
@@ -38,17 +38,23 @@ def contribution_terms(layout: Layout, keys: list[str], rows_frame: str):
     cell_row = position(layout, rows_frame, keys, "cells")
     unit_row = position(layout, rows_frame, keys, "units")
     has_cell, has_unit = cell_row >= 0, unit_row >= 0
-    n_cells = len(cells)
-    cell_ids = np.arange(n_cells)[has_cell]
-    unit_ids = np.arange(len(units))[has_unit]
-    effect_f = cells["effect_f"].to_numpy(float)[has_cell]
-    effect_p = cells["effect_p"].to_numpy(float)[has_cell]
-    effect_e = units["effect"].to_numpy(float)[has_unit]
-    rows = np.concatenate([cell_row[has_cell], cell_row[has_cell], unit_row[has_unit]])
-    cols = np.concatenate([layout.column("F", cell_ids), layout.column("P", cell_ids),
-                           layout.column("E", unit_ids)])
-    coefs = np.concatenate([effect_f, effect_p, effect_e])
+
+    def entries():  # (row, column) of every possible term; zero coefficients leave below
+        cell_ids = np.arange(len(cells))[has_cell]
+        unit_ids = np.arange(len(units))[has_unit]
+        return (np.concatenate([cell_row[has_cell], cell_row[has_cell], unit_row[has_unit]]),
+                np.concatenate([layout.column("F", cell_ids), layout.column("P", cell_ids),
+                                layout.column("E", unit_ids)]))
+
+    rows, cols = reuse(layout.cache, f"contribution {rows_frame}",
+                       (cell_row, unit_row, layout.offsets["F"], layout.offsets["P"],
+                        layout.offsets["E"]), entries)
+    coefs = np.concatenate([cells["effect_f"].to_numpy(float)[has_cell],
+                            cells["effect_p"].to_numpy(float)[has_cell],
+                            units["effect"].to_numpy(float)[has_unit]])
     keep = coefs != 0
+    if keep.all():
+        return rows, cols, coefs
     return rows[keep], cols[keep], coefs[keep]
 
 

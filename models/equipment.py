@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import Layout, add_rows, first_seen_groups, key_numbers
+from .layout import Layout, add_rows, first_seen_groups, key_numbers, reuse
 
 
 def add_equipment(model, layout: Layout) -> None:
     units = layout.units
     keys = ["member", "equipment", "year"]
-    groups, first = first_seen_groups(key_numbers(layout, "units", keys))
+    codes = layout.codes["units"]
+    groups, first = reuse(layout.cache, "equipment rows",
+                          tuple(codes[k] for k in keys) + tuple(layout.sizes[k] for k in keys),
+                          lambda: first_seen_groups(key_numbers(layout, "units", keys)))
     n_rows = len(first)
     inventory = np.zeros(n_rows)
     inventory[groups] = units["inv"].to_numpy(float)

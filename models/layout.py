@@ -47,10 +47,10 @@ class Layout:
     shares: pd.DataFrame  # fair shares, index member, columns years
     columns: list = field(default_factory=list)  # every VarData in global order
     offsets: dict = field(default_factory=dict)  # component name -> first global column
-    # column bounds and integrality, in the global order
-    lower: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    integer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # column bounds and integrality, in the global order (`lower`, `upper`, `integer`):
+    # each `var` adds its part, joined into one array when first asked for
+    bound_parts: list = field(default_factory=list, repr=False)
+    size: int = 0  # columns declared so far
     families: dict = field(default_factory=dict)  # constraint name -> family label
     # Every row block and objective as plain arrays, in the order added (both modes):
     # name -> (rows, cols, coefs, lower, upper);  objective name -> (cols, coefs)
@@ -70,6 +70,7 @@ class Layout:
     codes: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
     model: object = None  # the Pyomo ConcreteModel, when `build_model` built one
+    cache: StructureCache | None = None  # structural pieces kept across cases (a Resolver's)
 
     def column(self, name: str, positions) -> np.ndarray:
         """Global column numbers of positions within one variable component."""
@@ -77,23 +78,45 @@ class Layout:
 
     @property
     def n_columns(self) -> int:
-        return len(self.lower)
+        return self.size
+
+    @property
+    def lower(self) -> np.ndarray:
+        return self._bounds()[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self._bounds()[1]
+
+    @property
+    def integer(self) -> np.ndarray:
+        return self._bounds()[2]
+
+    def _bounds(self) -> list:
+        """[lower, upper, integer] over every column declared (one array each, which the
+        families then edit in place)."""
+        if len(self.bound_parts) != 1:
+            joined = [np.concatenate([part[k] for part in self.bound_parts])
+                      if self.bound_parts else np.zeros(0, dtype=bool if k == 2 else float)
+                      for k in range(3)]
+            self.bound_parts = [joined]
+        return self.bound_parts[0]
 
     def var(self, model, name, size, lower, upper, integer=None):
         """Declare `model.<name>` over `range(size)` and register its columns and bounds.
         With `model=None` (matrix mode) only the columns are registered."""
         component = None
-        self.offsets[name] = self.n_columns
+        self.offsets[name] = self.size
         if model is not None:
             import pyomo.environ as pyo
 
             component = pyo.Var(range(size), domain=pyo.Reals)
             setattr(model, name, component)
             self.columns.extend(component.values())
-        self.lower = np.concatenate([self.lower, _values(lower, size)])
-        self.upper = np.concatenate([self.upper, _values(upper, size)])
         flags = np.zeros(size, dtype=bool) if integer is None else np.asarray(integer, bool)
-        self.integer = np.concatenate([self.integer, flags])
+        self.bound_parts.append([np.array(_values(lower, size)), np.array(_values(upper, size)),
+                                 flags])
+        self.size += size
         return component
 
 
@@ -102,7 +125,48 @@ def _values(bound, size: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(bound, dtype=float), (size,))
 
 
-def build_layout(inputs) -> Layout:
+class StructureCache:
+    """Structural pieces of the last formulation (index sets, their codes and name columns,
+    row look-ups), kept by a `Resolver` across the cases it solves (never global): a piece is
+    reused only when every input it was computed from, its `key`, is equal to what it was
+    computed from last time, so a formulation with the cache is the formulation without it
+    (tests/test_resolve.py). What it saves is the structural work of a sweep's numbers-only
+    scenario: ~30 of ~60 ms per formulation on the large case."""
+
+    def __init__(self):
+        self._pieces: dict = {}
+
+    def get(self, name: str, key: tuple, compute):
+        held = self._pieces.get(name)
+        if held is not None and _same(held[0], key):
+            return held[1]
+        value = compute()
+        self._pieces[name] = (key, value)
+        return value
+
+
+def _same(first: tuple, second: tuple) -> bool:
+    """Are two keys (tuples of arrays, lists and numbers) equal element for element?"""
+    if len(first) != len(second):
+        return False
+    for a, b in zip(first, second):
+        if a is b:
+            continue
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                    and a.dtype == b.dtype and np.array_equal(a, b)):
+                return False
+        elif type(a) is not type(b) or a != b:
+            return False
+    return True
+
+
+def reuse(cache: StructureCache | None, name: str, key: tuple, compute):
+    """`compute()`, or its value kept in `cache` from a formulation with an equal `key`."""
+    return compute() if cache is None else cache.get(name, key, compute)
+
+
+def build_layout(inputs, cache: StructureCache | None = None) -> Layout:
     """The sparse index sets and per-element parameters, from `Inputs`.
 
     Every name is coded once as its position in its set (`codes_of`); the frames are built
@@ -141,8 +205,8 @@ def build_layout(inputs) -> Layout:
     q[np.isnan(q)] = 1.0
 
     rel = per_member("reliability")
-    cells, cell_codes = _cells(inputs, sets, allowed, rel, q, per_member)
-    units, unit_codes = _units(inputs, sets, allowed, rel, q)
+    cells, cell_codes = _cells(inputs, sets, allowed, rel, q, per_member, cache)
+    units, unit_codes = _units(inputs, sets, allowed, rel, q, cache)
 
     targets = inputs.targets.reset_index(drop=True)
     target = targets["target"].to_numpy(float)
@@ -152,15 +216,18 @@ def build_layout(inputs) -> Layout:
 
     layout = Layout(members=members, capabilities=capabilities, regions=regions, years=years,
                     member_years=member_years, cells=cells, units=units, targets=targets,
-                    shares=shares)
+                    shares=shares, cache=cache)
     layout.sizes = {key: len(names) for key, names in sets.items()}
     layout.sizes["target_row"] = len(targets)
     # the (member, region) pairs of the cells, in the cells' order
     one_per_pair = np.arange(0, len(cells), max(len(capabilities) * len(years), 1))
     layout.codes = {
         "member_years": my_codes, "cells": cell_codes, "units": unit_codes,
-        "targets": {key: codes_of(targets[key], sets[key])
-                    for key in ("capability", "region", "year")},
+        "targets": reuse(cache, "target codes", tuple(
+            part for key in ("capability", "region", "year")
+            for part in (targets[key].to_numpy(object), sets[key])),
+            lambda: {key: codes_of(targets[key], sets[key])
+                     for key in ("capability", "region", "year")}),
         "pairs": {key: cell_codes[key][one_per_pair] for key in ("member", "region")}}
     return layout
 
@@ -190,31 +257,39 @@ def _member_years(inputs, sets, shares, per_member):
     return pd.DataFrame(frame), {"member": member, "year": year}
 
 
-def _cells(inputs, sets, allowed, rel, q, per_member):
+def _cells(inputs, sets, allowed, rel, q, per_member, cache=None):
     """Every allowed (member, region) pair x capability x year, in that nesting, with
     `rel[m] * q[m,c] * ef[c]`, `rel[m] * q[m,c] * ep[c]` and `pcost[m]`; and its codes."""
     members, capabilities, regions, years = (sets[key] for key in
                                              ("member", "capability", "region", "year"))
-    pair_member, pair_region = np.nonzero(allowed)
-    n_c, n_t, n_pairs = len(capabilities), len(years), len(pair_member)
-    member = np.repeat(pair_member, n_c * n_t)
-    region = np.repeat(pair_region, n_c * n_t)
-    capability = np.tile(np.repeat(np.arange(n_c), n_t), n_pairs)
-    year = np.tile(np.arange(n_t), n_pairs * n_c)
+
+    def structure():
+        pair_member, pair_region = np.nonzero(allowed)
+        n_c, n_t, n_pairs = len(capabilities), len(years), len(pair_member)
+        codes = {"member": np.repeat(pair_member, n_c * n_t),
+                 "capability": np.tile(np.repeat(np.arange(n_c), n_t), n_pairs),
+                 "region": np.repeat(pair_region, n_c * n_t),
+                 "year": np.tile(np.arange(n_t), n_pairs * n_c)}
+        names = {"member": _names(members, codes["member"], n_pairs > 0),
+                 "capability": _names(capabilities, codes["capability"], n_c > 0),
+                 "region": _names(regions, codes["region"], n_pairs > 0),
+                 "year": np.asarray(years, dtype=np.int64)[codes["year"]]}
+        return codes, names
+
+    codes, names = reuse(cache, "cells", (members, capabilities, regions, years, allowed),
+                         structure)
+    member, capability = codes["member"], codes["capability"]
     caps = inputs.capabilities
     strength = rel[member] * q[member, capability]
     cells = pd.DataFrame({
-        "member": _names(members, member, n_pairs > 0),
-        "capability": _names(capabilities, capability, n_c > 0),
-        "region": _names(regions, region, n_pairs > 0),
-        "year": np.asarray(years, dtype=np.int64)[year],
+        **names,
         "effect_f": strength * caps["funding_effect"].to_numpy(float)[capability],
         "effect_p": strength * caps["personnel_effect"].to_numpy(float)[capability],
-        "pcost": _fill(per_member("personnel_cost"), 0.0)[member]})
-    return cells, {"member": member, "capability": capability, "region": region, "year": year}
+        "pcost": _fill(per_member("personnel_cost"), 0.0)[member]}, copy=False)
+    return cells, codes
 
 
-def _units(inputs, sets, allowed, rel, q):
+def _units(inputs, sets, allowed, rel, q, cache=None):
     """Every held (member, equipment) type (`inv[m,k] > 0`) x allowed region x year, with
     `rel[m] * q[m,c(k)] * ek[k]`, the type's cost, crew and integrality, and `inv[m,k]`;
     and its codes."""
@@ -223,43 +298,62 @@ def _units(inputs, sets, allowed, rel, q):
     equipment, inventory = inputs.equipment, inputs.inventory
     holder = codes_of(inventory["member"], members)
     held = np.nonzero((inventory["units"].to_numpy(float) > 0) & (holder >= 0))[0]
-    inv = inventory.take(held)
-    if _has_duplicates(inv["member"], inv["equipment"]):  # one holding per member and type
-        inv = inv.groupby(["member", "equipment"], sort=False, as_index=False)["units"].sum()
-        holder = codes_of(inv["member"], members)
-    else:
-        holder = holder[held]
-    holder_kind = codes_of(inv["equipment"], kinds)
-    # each holding x the member's allowed regions (in pairs order) x years
-    n_t = len(years)
-    regions_of = allowed.sum(axis=1)
-    pairs_of_holding = regions_of[holder]
-    holding_pair = np.repeat(np.cumsum(regions_of)[holder] - pairs_of_holding,
-                             pairs_of_holding) + positions_within(pairs_of_holding)
-    holding = np.repeat(np.arange(len(inv)), pairs_of_holding * n_t)
-    member, kind = holder[holding], holder_kind[holding]
-    region = np.repeat(np.nonzero(allowed)[1][holding_pair], n_t)
-    year = np.tile(np.arange(n_t), len(holding_pair))
-    capability = codes_of(equipment["capability"], sets["capability"])[kind]
+    kind_of_row = inventory["equipment"].to_numpy(object)
+    capability_of_kind = equipment["capability"].to_numpy(object)
+
+    def structure():
+        inv = inventory.take(held)
+        grouped = _has_duplicates(inv["member"], inv["equipment"])
+        if grouped:  # one holding per member and type
+            inv = inv.groupby(["member", "equipment"], sort=False, as_index=False)["units"].sum()
+            holding_member = codes_of(inv["member"], members)
+        else:
+            holding_member = holder[held]
+        holding_kind = codes_of(inv["equipment"], kinds)
+        # each holding x the member's allowed regions (in pairs order) x years
+        n_t = len(years)
+        regions_of = allowed.sum(axis=1)
+        pairs_of_holding = regions_of[holding_member]
+        holding_pair = np.repeat(np.cumsum(regions_of)[holding_member] - pairs_of_holding,
+                                 pairs_of_holding) + positions_within(pairs_of_holding)
+        holding = np.repeat(np.arange(len(inv)), pairs_of_holding * n_t)
+        member, kind = holding_member[holding], holding_kind[holding]
+        region = np.repeat(np.nonzero(allowed)[1][holding_pair], n_t)
+        year = np.tile(np.arange(n_t), len(holding_pair))
+        capability = codes_of(capability_of_kind, sets["capability"])[kind]
+        codes = {"member": member, "equipment": kind, "capability": capability,
+                 "region": region, "year": year}
+        names = {"member": _names(members, member, len(inv) > 0),
+                 "equipment": _names(kinds, kind, len(inv) > 0),
+                 "capability": capability_of_kind[kind],
+                 "region": _names(regions, region, allowed.any()),
+                 "year": np.asarray(years, dtype=np.int64)[year]}
+        return codes, names, holding, grouped
+
+    codes, names, holding, grouped = reuse(
+        cache, "units", (members, kinds, regions, years, sets["capability"], allowed, holder,
+                         held, kind_of_row, capability_of_kind), structure)
+    units_held = inventory["units"].to_numpy(float)[held]
+    if grouped:
+        units_held = inventory.take(held).groupby(["member", "equipment"], sort=False)[
+            "units"].sum().to_numpy(float)
+    member, kind, capability = codes["member"], codes["equipment"], codes["capability"]
     uq = np.where(capability >= 0, q[member, np.maximum(capability, 0)], 1.0)
     units = pd.DataFrame({
-        "member": _names(members, member, len(inv) > 0),
-        "equipment": _names(kinds, kind, len(inv) > 0),
-        "capability": equipment["capability"].to_numpy()[kind],
-        "region": _names(regions, region, allowed.any()),
-        "year": np.asarray(years, dtype=np.int64)[year],
+        **names,
         "effect": rel[member] * uq * equipment["effect"].to_numpy(float)[kind],
         "ucost": equipment["unit_cost"].to_numpy(float)[kind],
         "crew": equipment["crew"].to_numpy(float)[kind],
         "integer": equipment["integer"].to_numpy(bool)[kind],
-        "inv": inv["units"].to_numpy(float)[holding]})
-    return units, {"member": member, "equipment": kind, "capability": capability,
-                   "region": region, "year": year}
+        "inv": units_held[holding]}, copy=False)
+    return units, codes
 
 
 def codes_of(names, universe) -> np.ndarray:
     """The position of each of `names` in the list `universe`; -1 for a name not in it."""
     lookup = {name: i for i, name in enumerate(universe)}
+    if isinstance(names, pd.Series | pd.Index):  # str columns: `tolist` goes element-wise
+        names = names.to_numpy(object)
     names = names.tolist() if hasattr(names, "tolist") else names
     return np.fromiter((lookup.get(name, -1) for name in names), dtype=np.int64,
                        count=len(names))
@@ -381,7 +475,15 @@ def first_seen_groups(keys: np.ndarray):
 
 def position(layout: Layout, frame: str, keys: list[str], lookup: str) -> np.ndarray:
     """Row numbers in `layout.<frame>` of each row of `layout.<lookup>` (matched on `keys`,
-    which must be unique in `frame`); -1 where absent."""
+    which must be unique in `frame`); -1 where absent. Kept in `layout.cache`, keyed on the
+    codes and set sizes it depends on."""
+    key = tuple(layout.codes[name][k] for name in (frame, lookup) for k in keys) + tuple(
+        layout.sizes[k] for k in keys)
+    return reuse(layout.cache, f"position {frame} {lookup} {' '.join(keys)}", key,
+                 lambda: _position(layout, frame, keys, lookup))
+
+
+def _position(layout: Layout, frame: str, keys: list[str], lookup: str) -> np.ndarray:
     index, probe = key_numbers(layout, frame, keys), key_numbers(layout, lookup, keys)
     if len(index) == 0:
         return np.full(len(probe), -1, dtype=np.int64)

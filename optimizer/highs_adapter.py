@@ -60,6 +60,7 @@ class CompiledModel:
     integer: np.ndarray
     objectives: dict  # name -> dense cost vector over columns
     blocks: list  # (constraint name, first row, count)
+    pattern: MatrixPattern | None = None  # entry order, kept by `assemble(.., previous)`
 
     @property
     def is_mip(self) -> bool:
@@ -79,9 +80,13 @@ class CompiledModel:
         return np.arange(0)
 
 
-def assemble(layout) -> CompiledModel:
+def assemble(layout, previous: CompiledModel | None = None) -> CompiledModel:
     """The matrices straight from the layout's arrays (matrix mode, no Pyomo): the same
-    CompiledModel `compile_model` gives for the Pyomo model of the same inputs."""
+    CompiledModel `compile_model` gives for the Pyomo model of the same inputs.
+
+    `previous` (what a `Resolver` assembled last): when this layout's rows and columns are
+    entry for entry those of `previous`, only the coefficients are put in place, through the
+    entry order `previous` kept (`MatrixPattern`); the matrix is the same either way."""
     n = layout.n_columns
     rows, cols, coefs, lower, upper, blocks, start = [], [], [], [], [], [], 0
     for name, (r, c, v, lo, up) in layout.row_specs.items():
@@ -92,22 +97,71 @@ def assemble(layout) -> CompiledModel:
         upper.append(up)
         blocks.append((name, start, len(lo)))
         start += len(lo)
-    matrix = sp.coo_array((np.concatenate(coefs), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(start, n)).tocsc()
+    rows, cols, coefs = np.concatenate(rows), np.concatenate(cols), np.concatenate(coefs)
+    pattern, matrix = None, None
+    if previous is not None:
+        pattern = previous.pattern
+        if pattern is None or not pattern.fits(rows, cols, (start, n)):
+            pattern = MatrixPattern.of(rows, cols, (start, n))
+        matrix = pattern.matrix(coefs) if pattern is not None else None
+    if matrix is None:
+        matrix = _canonical(sp.coo_array((coefs, (rows, cols)), shape=(start, n)).tocsc())
     objectives = {}
     for name, (c, v) in layout.objective_specs.items():
         dense = np.zeros(n)
         np.add.at(dense, c, v)
         objectives[name] = dense
-    return CompiledModel(matrix=_canonical(matrix),
-                         row_lower=np.where(np.isfinite(np.concatenate(lower)),
-                                            np.concatenate(lower), -INF),
-                         row_upper=np.where(np.isfinite(np.concatenate(upper)),
-                                            np.concatenate(upper), INF),
+    lower, upper = np.concatenate(lower), np.concatenate(upper)
+    return CompiledModel(matrix=matrix,
+                         row_lower=np.where(np.isfinite(lower), lower, -INF),
+                         row_upper=np.where(np.isfinite(upper), upper, INF),
                          col_lower=np.asarray(layout.lower, float),
                          col_upper=np.asarray(layout.upper, float),
                          integer=np.asarray(layout.integer, bool), objectives=objectives,
-                         blocks=blocks)
+                         blocks=blocks, pattern=pattern)
+
+
+class MatrixPattern:
+    """Where each (row, column, coefficient) entry of a layout goes in the compressed-column
+    matrix, kept so that a layout with the same rows and columns (a sweep's numbers-only
+    scenario) is assembled by reordering its coefficients, not by sorting again. Only for
+    entries without duplicate (row, column) pairs (`of` gives None otherwise)."""
+
+    def __init__(self, rows, cols, shape, order, indices, columns):
+        self.rows, self.cols, self.shape = rows, cols, shape
+        self.order, self.indices, self.columns = order, indices, columns  # entries sorted
+        self.indptr = self._starts(columns)
+
+    def _starts(self, columns: np.ndarray) -> np.ndarray:
+        indptr = np.zeros(self.shape[1] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(columns, minlength=self.shape[1]), out=indptr[1:])
+        return indptr
+
+    @classmethod
+    def of(cls, rows: np.ndarray, cols: np.ndarray, shape) -> MatrixPattern | None:
+        order = np.lexsort((rows, cols))  # by column, then row: compressed-column order
+        sorted_rows, sorted_cols = rows[order], cols[order]
+        if np.any((sorted_rows[1:] == sorted_rows[:-1]) & (sorted_cols[1:] == sorted_cols[:-1])):
+            return None
+        return cls(rows, cols, shape, order, sorted_rows, sorted_cols)
+
+    def fits(self, rows: np.ndarray, cols: np.ndarray, shape) -> bool:
+        return (self.shape == shape and np.array_equal(self.rows, rows)
+                and np.array_equal(self.cols, cols))
+
+    def matrix(self, coefs: np.ndarray) -> sp.csc_array:
+        """The canonical matrix of these entries with `coefs` (explicit zeros dropped)."""
+        data = coefs[self.order]
+        kept = data != 0
+        if kept.all():
+            indptr, indices = self.indptr, self.indices
+        else:
+            data, indices = data[kept], self.indices[kept]
+            indptr = self._starts(self.columns[kept])
+        matrix = sp.csc_array((data, indices, indptr), shape=self.shape)
+        matrix.has_sorted_indices = True
+        matrix.has_canonical_format = True
+        return matrix
 
 
 def _canonical(matrix) -> sp.csc_array:
@@ -164,18 +218,70 @@ def compile_model(model) -> CompiledModel:
 
 
 @dataclass
+class Edits:
+    """What turns one compiled model into another of the same structure: the columns and rows
+    whose bounds moved, and the (row, column, value) of each changed coefficient. Only what
+    differs is sent to HiGHS: a large case has ~260k columns, of which a numbers-only scenario
+    moves a few hundred bounds."""
+
+    columns: np.ndarray  # int32
+    rows: np.ndarray  # int32
+    coefficients: list  # (row, column, value)
+
+    @classmethod
+    def between(cls, old: CompiledModel, new: CompiledModel) -> Edits | None:
+        """None when the structure differs (shape, nonzero pattern, integrality, blocks)."""
+        if (old.matrix.shape != new.matrix.shape
+                or not _same_array(old.matrix.indptr, new.matrix.indptr)
+                or not _same_array(old.matrix.indices, new.matrix.indices)
+                or not np.array_equal(old.integer, new.integer)
+                or [b[:2] for b in old.blocks] != [b[:2] for b in new.blocks]):
+            return None
+        columns = np.nonzero((old.col_lower != new.col_lower) |
+                             (old.col_upper != new.col_upper))[0].astype(np.int32)
+        rows = np.nonzero((old.row_lower != new.row_lower) |
+                          (old.row_upper != new.row_upper))[0].astype(np.int32)
+        changed = np.nonzero(old.matrix.data != new.matrix.data)[0]
+        coefficients = []
+        if len(changed):
+            column_of = np.repeat(np.arange(new.matrix.shape[1]), np.diff(new.matrix.indptr))
+            coefficients = list(zip(new.matrix.indices[changed].tolist(),
+                                    column_of[changed].tolist(),
+                                    new.matrix.data[changed].tolist()))
+        return cls(columns, rows, coefficients)
+
+
 class StageOutcome:
-    status: str  # optimal, infeasible, time_limit, error
-    value: float | None
-    x: np.ndarray | None
-    message: str = ""
+    """What one stage's `minimise` found: status (optimal, infeasible, time_limit, error),
+    objective value, and the solution `x` (None without one). A session made with
+    `lazy_solution=True` fetches `x` from HiGHS only when it is first asked for (a list
+    conversion of ~17 ms on the large case's 258k columns, wasted on the stages before the
+    last); it must be asked before that session runs again."""
+
+    def __init__(self, status: str, value: float | None, x: np.ndarray | None = None,
+                 message: str = "", fetch=None):
+        self.status, self.value, self.message = status, value, message
+        self._x, self._fetch = x, fetch
+
+    @property
+    def has_solution(self) -> bool:
+        return self._x is not None or self._fetch is not None
+
+    @property
+    def x(self) -> np.ndarray | None:
+        if self._x is None and self._fetch is not None:
+            self._x, self._fetch = self._fetch(), None
+        return self._x
 
 
 class HighsSession:
     """One HiGHS instance holding the compiled model through every stage."""
 
-    def __init__(self, compiled: CompiledModel, mip_gap: float = 1e-6, threads: int = 1):
+    def __init__(self, compiled: CompiledModel, mip_gap: float = 1e-6, threads: int = 1,
+                 lazy_solution: bool = False):
         self.compiled = compiled
+        self.lazy_solution = lazy_solution
+        self.run_seconds = 0.0  # wall-clock seconds inside `Highs.run` (benchmarks/)
         self.highs = quiet_highs()
         self.highs.setOptionValue("threads", threads)
         self.highs.setOptionValue("random_seed", 0)
@@ -219,25 +325,39 @@ class HighsSession:
             h.changeColsCost(len(changed), changed, costs[changed])
             self.costs = costs
         h.setOptionValue("time_limit", float(seconds_left) if seconds_left else INF)
-        h.run()
+        self._run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
             h.setOptionValue("presolve", "off")
-            h.run()
+            self._run()
             h.setOptionValue("presolve", "choose")
             status = h.getModelStatus()
-        has_solution = h.getInfo().primal_solution_status == 2  # feasible
-        x = np.fromiter(h.allVariableValues(), dtype=float, count=len(costs)) \
-            if has_solution else None
-        value = float(np.dot(costs, x)) if has_solution else None
+        x, value, fetch = None, None, None
+        if h.getInfo().primal_solution_status == 2:  # feasible
+            if self.lazy_solution:
+                fetch = self._solution
+                value = float(h.getInfo().objective_function_value)
+            else:
+                x = self._solution()
+                value = float(np.dot(costs, x))
         if status == highspy.HighsModelStatus.kOptimal:
-            return StageOutcome("optimal", value, x)
+            return StageOutcome("optimal", value, x, fetch=fetch)
         if status == highspy.HighsModelStatus.kInfeasible:
-            return StageOutcome("infeasible", None, None)
+            return StageOutcome("infeasible", None)
         if status in (highspy.HighsModelStatus.kTimeLimit,
                       highspy.HighsModelStatus.kInterrupt):
-            return StageOutcome("time_limit", value, x, "time limit reached")
-        return StageOutcome("error", value, x, f"HiGHS: {h.modelStatusToString(status)}")
+            return StageOutcome("time_limit", value, x, "time limit reached", fetch=fetch)
+        return StageOutcome("error", value, x, f"HiGHS: {h.modelStatusToString(status)}",
+                            fetch=fetch)
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        self.highs.run()
+        self.run_seconds += time.perf_counter() - started
+
+    def _solution(self) -> np.ndarray:
+        return np.fromiter(self.highs.allVariableValues(), dtype=float,
+                           count=self.compiled.matrix.shape[1])
 
     def set_mip_gap(self, gap: float) -> None:
         self.highs.setOptionValue("mip_rel_gap", float(gap))
@@ -252,36 +372,25 @@ class HighsSession:
                                         np.full(len(rows), INF))
         self.kept = 0
 
-    def update(self, compiled: CompiledModel) -> bool:
+    def update(self, compiled: CompiledModel, edits: Edits | None = None) -> bool:
         """Load `compiled` by editing the model in place (bounds and changed coefficients) when
-        it has the same structure as the one held; False (nothing changed) otherwise."""
-        old, new = self.compiled, compiled
-        if (old.matrix.shape != new.matrix.shape
-                or not np.array_equal(old.matrix.indptr, new.matrix.indptr)
-                or not np.array_equal(old.matrix.indices, new.matrix.indices)
-                or not np.array_equal(old.integer, new.integer)
-                or [b[:2] for b in old.blocks] != [b[:2] for b in new.blocks]):
+        it has the same structure as the one held; False (nothing changed) otherwise.
+        `edits`: `Edits.between(held, compiled)`, when the caller has it already."""
+        edits = edits if edits is not None else Edits.between(self.compiled, compiled)
+        if edits is None:
             return False
         self.start()
         h = self.highs
-        n_cols = new.matrix.shape[1]
-        # only what differs is sent: a large case has ~260k columns, of which a numbers-only
-        # scenario moves a few hundred bounds
-        moved = np.nonzero((old.col_lower != new.col_lower) |
-                           (old.col_upper != new.col_upper))[0].astype(np.int32)
-        if len(moved):
-            h.changeColsBounds(len(moved), moved, new.col_lower[moved], new.col_upper[moved])
-        moved = np.nonzero((old.row_lower != new.row_lower) |
-                           (old.row_upper != new.row_upper))[0].astype(np.int32)
-        if len(moved):
-            h.changeRowsBounds(len(moved), moved, new.row_lower[moved], new.row_upper[moved])
-        changed = np.nonzero(old.matrix.data != new.matrix.data)[0]
-        if len(changed):
-            columns = np.repeat(np.arange(n_cols), np.diff(new.matrix.indptr))[changed]
-            for row, col, value in zip(new.matrix.indices[changed].tolist(), columns.tolist(),
-                                       new.matrix.data[changed].tolist()):
-                h.changeCoeff(row, col, value)
-        self.compiled = new
+        if len(edits.columns):
+            h.changeColsBounds(len(edits.columns), edits.columns,
+                               compiled.col_lower[edits.columns],
+                               compiled.col_upper[edits.columns])
+        if len(edits.rows):
+            h.changeRowsBounds(len(edits.rows), edits.rows, compiled.row_lower[edits.rows],
+                               compiled.row_upper[edits.rows])
+        for row, col, value in edits.coefficients:
+            h.changeCoeff(row, col, value)
+        self.compiled = compiled
         return True
 
     def keep(self, costs: np.ndarray, value: float) -> None:
@@ -330,7 +439,7 @@ class HighsSession:
                                 np.full(len(fixed), highspy.HighsVarType.kContinuous))
         h.changeColsBounds(len(fixed), fixed, values, values)
         h.setOptionValue("time_limit", INF)
-        h.run()
+        self._run()
         duals = None
         if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             duals = np.asarray(h.getSolution().row_dual)[:n_rows]
@@ -375,8 +484,14 @@ class StageSessions:
     Offers the `HighsSession` methods the stages use."""
 
     def __init__(self, compiled: CompiledModel, stages: int, mip_gap: float = 1e-6):
-        self.sessions = [HighsSession(compiled, mip_gap=mip_gap) for _ in range(stages)]
+        self.sessions = [HighsSession(compiled, mip_gap=mip_gap, lazy_solution=True)
+                         for _ in range(stages)]
         self.stage = 0
+
+    @property
+    def run_seconds(self) -> float:
+        """Wall-clock seconds inside `Highs.run`, all stages (benchmarks/)."""
+        return sum(session.run_seconds for session in self.sessions)
 
     def start(self) -> None:
         for session in self.sessions:
@@ -384,10 +499,11 @@ class StageSessions:
         self.stage = 0
 
     def update(self, compiled: CompiledModel) -> bool:
-        if not self.sessions[0].update(compiled):
+        edits = Edits.between(self.sessions[0].compiled, compiled)  # the same for every stage
+        if edits is None:
             return False
-        for session in self.sessions[1:]:
-            session.update(compiled)
+        for session in self.sessions:
+            session.update(compiled, edits)
         self.stage = 0
         return True
 
@@ -415,6 +531,10 @@ class StageSessions:
 
     def infeasible_subset(self) -> tuple[list[int], list[int]]:
         return self.sessions[0].infeasible_subset()
+
+
+def _same_array(first: np.ndarray, second: np.ndarray) -> bool:
+    return first is second or np.array_equal(first, second)
 
 
 def elapsed(start: float) -> float:

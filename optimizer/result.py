@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 #: Every status a result can carry (WORKBOOK.md).
@@ -61,7 +62,7 @@ def empty_frame(columns: list[str]) -> pd.DataFrame:
     def dtype(name):
         return object if name in _TEXT else "int64" if name in _WHOLE else \
             bool if name in _FLAGS else float
-    return pd.DataFrame({name: pd.Series(dtype=dtype(name)) for name in columns})
+    return pd.DataFrame({name: np.empty(0, dtype=dtype(name)) for name in columns})
 
 
 @dataclass(frozen=True)

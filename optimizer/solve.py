@@ -9,6 +9,7 @@ deviation from fair shares; after each stage a row keeps it within (1 + 1e-6) of
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from datetime import UTC, datetime
 
@@ -66,13 +67,14 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     return solve_compiled(inputs, layout, compiled, session, started)
 
 
-def formulate(inputs, engine: str = "matrix"):
+def formulate(inputs, engine: str = "matrix", cache=None):
     """The layout of `inputs`' model: arrays only ("matrix"), or with its Pyomo model in
-    `layout.model` ("pyomo")."""
+    `layout.model` ("pyomo"). `cache` (matrix only): a `models.StructureCache` whose
+    structural pieces are reused where their inputs are unchanged."""
     from models import build_layout_only, build_model
 
     if engine == "matrix":
-        return build_layout_only(inputs)
+        return build_layout_only(inputs, cache)
     if engine == "pyomo":
         return build_model(inputs).layout
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -99,21 +101,25 @@ class Resolver:
     computed."""
 
     def __init__(self, tables: bool = True):
+        from models import StructureCache
+
         self.tables = tables
         self.sessions = None
         self.stages = None
         self.rebuilds = 0
         self.updates = 0
+        self.structure = StructureCache()  # index sets and look-ups of the cases solved
+        self.compiled = None  # the last case's matrices, whose entry order `assemble` reuses
 
     def solve(self, inputs) -> Result:
-        from .highs_adapter import StageSessions
+        from .highs_adapter import StageSessions, assemble
 
         started = time.perf_counter()
-        layout = formulate(inputs)
+        layout = formulate(inputs, cache=self.structure)
         if len(layout.unreachable) and not inputs.settings.allow_shortfall:
             return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
                                      list(inputs.warnings), started, layout.n_columns, 0)
-        compiled = compile_layout(layout)
+        compiled = self.compiled = assemble(layout, previous=self.compiled)
         if (self.sessions is not None and self.stages == layout.stages
                 and self.sessions.update(compiled)):
             self.updates += 1
@@ -144,7 +150,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     warnings = list(inputs.warnings)
     n_vars, n_rows = compiled.matrix.shape[1], compiled.matrix.shape[0]
 
-    stages, x, marginal, status = [], None, None, "optimal"
+    stages, solved, marginal, status = [], None, None, "optimal"
     for number, name in enumerate(layout.stages, start=1):
         costs = compiled.objectives[name]
         left = None
@@ -158,18 +164,19 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
             stages.append((number, name, None, "infeasible", seconds))
             return _without_solution(inputs, "infeasible", stages, conflicts, warnings,
                                      started, n_vars, n_rows)
-        if outcome.x is None:
+        if not outcome.has_solution:
             stages.append((number, name, None, outcome.status, seconds))
-            if x is None:
+            if solved is None:
                 return _without_solution(inputs, outcome.status, stages,
                                          [outcome.message] if outcome.message else [],
                                          warnings, started, n_vars, n_rows)
             status = outcome.status
             break
-        x = outcome.x
+        # (StageSessions fetch x lazily: each stage's own HiGHS instance keeps its solution)
+        solved = outcome
         stages.append((number, name, outcome.value, outcome.status, seconds))
         if name == "total_cost" and tables:
-            duals = session.row_duals(costs, x)
+            duals = session.row_duals(costs, outcome.x)
             if duals is not None:
                 marginal = np.full(len(layout.targets), np.nan)
                 marginal[layout.deterrence_rows] = duals[compiled.block_rows("deterrence")]
@@ -180,6 +187,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
         if number < len(layout.stages):
             session.keep(costs, outcome.value)
 
+    x = solved.x
     stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
     members = members_table(inputs, layout, x)
     if tables:
@@ -230,14 +238,20 @@ def _explain(session, layout, compiled, settings) -> list[str]:
     return describe_rows(layout, compiled, rows, columns, settings.currency)
 
 
-def _summary(inputs, status, started, n_vars, n_rows) -> dict:
+@functools.cache
+def _solver_name() -> str:
+    """The installed HiGHS, as the summary names it (read once: ~1 ms a look-up)."""
     from importlib.metadata import version
 
+    return f"HiGHS {version('highspy')} (highspy)"
+
+
+def _summary(inputs, status, started, n_vars, n_rows) -> dict:
     return {
         "status": status, "objective": inputs.settings.objective, "shortfall_index": None,
         "objective_value": None, "total_cost": None, "max_burden": None, "min_burden": None,
         "members_at_cap": None,
-        "solver": f"HiGHS {version('highspy')} (highspy)",
+        "solver": _solver_name(),
         "solve_seconds": round(time.perf_counter() - started, 3),
         "variables": n_vars, "constraints": n_rows, "input_file": inputs.source,
         "input_sha256": inputs.sha256,

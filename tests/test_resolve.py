@@ -130,3 +130,87 @@ def test_keep_rows_are_edited_in_place_with_the_new_objective():
                 row[column] = value[k]
     np.testing.assert_array_equal(row, weights[1])
     assert lp.row_upper_[rows - 1] == pytest.approx(3.0 * (1 + 1e-6) + 1e-9)
+
+
+# A Resolver formulates each case with the structure kept from the cases before it
+# (`models.StructureCache`) and assembles it through the last matrix's entry order
+# (`highs_adapter.MatrixPattern`). Whatever came before, the result must be exactly the
+# formulation of the case alone.
+SEQUENCE_POOL = [
+    {}, {"targets.scale": 0.9}, {"targets.scale": 1.4}, {"members.cap_gdp_share": 0.05},
+    {"members.personnel_cost": 0},  # zero coefficients leave the matrix
+    {"members.reliability": 0.8}, {"members.gdp_growth": 0.02},
+    {"settings.robustness": 1}, {"settings.fairness_tolerance": 0.4},
+    {"settings.max_growth": 0.15}, {"settings.allow_shortfall": "false"},
+    {"settings.objective": "min_deviation"}, {"members[{first}].absent": "yes"},
+    {"members[{first}].absent": "yes", "targets.scale": 1.2},
+]
+
+
+def _compiled_parts(layout, compiled):
+    import numpy as np
+
+    m = compiled.matrix
+    arrays = [m.indptr, m.indices, m.data, compiled.row_lower, compiled.row_upper,
+              compiled.col_lower, compiled.col_upper, compiled.integer,
+              *compiled.objectives.values()]
+    return ([np.asarray(a) for a in arrays], list(compiled.objectives), compiled.blocks,
+            [getattr(layout, f) for f in ("cells", "units", "member_years", "targets",
+                                          "unreachable")], list(layout.stages))
+
+
+def _assert_same(got, want, label):
+    import numpy as np
+    import pandas as pd
+
+    for a, b in zip(got[0], want[0]):
+        assert a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), \
+            label
+    assert got[1:3] == want[1:3], label
+    for a, b in zip(got[3], want[3]):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=label)
+    assert got[4] == want[4], label
+
+
+@pytest.mark.parametrize("name", ["alliance", "small_5013.xlsx"])
+def test_kept_structure_gives_the_formulation_of_each_case_alone(name):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from models import StructureCache
+    from optimizer.highs_adapter import assemble
+    from optimizer.solve import formulate
+
+    path = ALLIANCE if name == "alliance" else REFERENCE / name
+    if not path.exists():
+        pytest.skip("no reference cases")
+    base = read_inputs(path)
+    first = base.members.index[0]
+    pool = [{k.replace("{first}", first): v for k, v in o.items()} for o in SEQUENCE_POOL]
+    cases = [base.with_overrides(o) for o in pool]
+    alone = {}
+
+    def formulation_alone(k):
+        if k not in alone:
+            layout = formulate(cases[k])
+            alone[k] = _compiled_parts(layout, assemble(layout))
+        return alone[k]
+
+    @settings(max_examples=12, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.integers(0, len(pool) - 1), min_size=2, max_size=6))
+    def check(sequence):
+        cache, previous = StructureCache(), None
+        for k in sequence:
+            layout = formulate(cases[k], cache=cache)
+            previous = assemble(layout, previous=previous)
+            _assert_same(_compiled_parts(layout, previous), formulation_alone(k),
+                         f"{pool[k]} after {[pool[j] for j in sequence]}")
+
+    check()
+    # and the plain walk through the pool, each case after the one before
+    cache, previous = StructureCache(), None
+    for k in list(range(len(pool))) + [0, 1, 0]:
+        layout = formulate(cases[k], cache=cache)
+        previous = assemble(layout, previous=previous)
+        _assert_same(_compiled_parts(layout, previous), formulation_alone(k), str(pool[k]))

@@ -17,23 +17,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import Layout, add_rows, position
+from .layout import Layout, add_rows, position, reuse
 
 
 def add_accounts(model, layout: Layout) -> None:
     my, cells, units = layout.member_years, layout.cells, layout.units
-    n_my = len(my)
+    n_my, n_cells, n_units = len(my), len(cells), len(units)
     cell_row = position(layout, "member_years", ["member", "year"], "cells")
     unit_row = position(layout, "member_years", ["member", "year"], "units")
-    n_cells, n_units = len(cells), len(units)
-    own = np.arange(n_my)
+    years = layout.years
+    my_years = my["year"].to_numpy()
+
+    def entries():  # (rows, columns) of the three definitions; the coefficients follow
+        own = np.arange(n_my)
+        year_row = np.searchsorted(years, my_years)
+        return {
+            "persons": (np.concatenate([own, cell_row, unit_row]),
+                        np.concatenate([layout.column("persons", own),
+                                        layout.column("P", np.arange(n_cells)),
+                                        layout.column("E", np.arange(n_units))])),
+            "cost": (np.concatenate([own, cell_row, own, unit_row]),
+                     np.concatenate([layout.column("cost", own),
+                                     layout.column("F", np.arange(n_cells)),
+                                     layout.column("persons", own),
+                                     layout.column("E", np.arange(n_units))])),
+            "total": (np.concatenate([np.arange(len(years)), year_row]),
+                      np.concatenate([layout.column("total", np.arange(len(years))),
+                                      layout.column("cost", own)]))}
+
+    offsets = tuple(layout.offsets[name] for name in ("persons", "P", "E", "cost", "F", "total"))
+    rows_and_columns = reuse(layout.cache, "accounts entries",
+                             (cell_row, unit_row, n_my, n_cells, n_units, offsets, my_years,
+                              list(years)), entries)
 
     # persons[m,t] - sum P - sum crew * E = 0
-    add_rows(model, layout, "persons_definition", "accounts",
-             rows=np.concatenate([own, cell_row, unit_row]),
-             cols=np.concatenate([layout.column("persons", own),
-                                  layout.column("P", np.arange(n_cells)),
-                                  layout.column("E", np.arange(n_units))]),
+    rows, cols = rows_and_columns["persons"]
+    add_rows(model, layout, "persons_definition", "accounts", rows=rows, cols=cols,
              coefs=np.concatenate([np.ones(n_my), -np.ones(n_cells),
                                    -units["crew"].to_numpy(float)]),
              lower=np.zeros(n_my), upper=np.zeros(n_my))
@@ -42,23 +61,14 @@ def add_accounts(model, layout: Layout) -> None:
     pcost = np.zeros(len(layout.members))  # pcost[m] of members with cells, else 0
     pcost[layout.codes["cells"]["member"]] = cells["pcost"].to_numpy(float)
     member_pcost = pcost[layout.codes["member_years"]["member"]]
-    add_rows(model, layout, "cost_definition", "accounts",
-             rows=np.concatenate([own, cell_row, own, unit_row]),
-             cols=np.concatenate([layout.column("cost", own),
-                                  layout.column("F", np.arange(n_cells)),
-                                  layout.column("persons", own),
-                                  layout.column("E", np.arange(n_units))]),
+    rows, cols = rows_and_columns["cost"]
+    add_rows(model, layout, "cost_definition", "accounts", rows=rows, cols=cols,
              coefs=np.concatenate([np.ones(n_my), -np.ones(n_cells), -member_pcost,
                                    -units["ucost"].to_numpy(float)]),
              lower=np.zeros(n_my), upper=np.zeros(n_my))
 
     # total[t] - sum_m cost[m,t] = 0
-    years = layout.years
-    n_years = len(years)
-    year_row = np.searchsorted(years, my["year"].to_numpy())
-    add_rows(model, layout, "total_definition", "accounts",
-             rows=np.concatenate([np.arange(n_years), year_row]),
-             cols=np.concatenate([layout.column("total", np.arange(n_years)),
-                                  layout.column("cost", own)]),
-             coefs=np.concatenate([np.ones(n_years), -np.ones(n_my)]),
-             lower=np.zeros(n_years), upper=np.zeros(n_years))
+    rows, cols = rows_and_columns["total"]
+    add_rows(model, layout, "total_definition", "accounts", rows=rows, cols=cols,
+             coefs=np.concatenate([np.ones(len(years)), -np.ones(n_my)]),
+             lower=np.zeros(len(years)), upper=np.zeros(len(years)))

@@ -110,16 +110,21 @@ def add_deterrence(model, layout: Layout, gamma: int, allow_shortfall: bool) -> 
                                       layout.column("mu", np.arange(m_links)), l_cols]),
                  coefs=np.concatenate([np.ones(m_links), np.ones(m_links), -l_coefs]),
                  lower=np.zeros(m_links), upper=np.full(m_links, np.inf))
-    all_rows = np.concatenate([p[0] for p in parts])
+
+    def entries():  # rows renumbered without the targets that have no terms, and columns
+        all_rows = np.concatenate([p[0] for p in parts])
+        has_terms = np.zeros(n, dtype=bool)
+        has_terms[all_rows] = True
+        renumber = np.cumsum(has_terms) - 1
+        return renumber[all_rows], np.concatenate([p[1] for p in parts]), has_terms
+
+    rows, cols, has_terms = reuse(layout.cache, "deterrence entries",
+                                  (n, *(array for p in parts for array in p[:2])), entries)
     # A target nobody can reach, with no shortfall variable, has no terms at all: keep it out
     # of the matrix (a constant row) and record it; the solver reports it as the conflict.
-    has_terms = np.zeros(n, dtype=bool)
-    has_terms[all_rows] = True
     layout.unreachable = targets[~has_terms & (targets["target"].to_numpy() > 0)]
     layout.deterrence_rows = np.nonzero(has_terms)[0]
-    renumber = np.cumsum(has_terms) - 1
-    add_rows(model, layout, "deterrence", "deterrence",
-             rows=renumber[all_rows], cols=np.concatenate([p[1] for p in parts]),
+    add_rows(model, layout, "deterrence", "deterrence", rows=rows, cols=cols,
              coefs=np.concatenate([p[2] for p in parts]),
              lower=targets["target"].to_numpy(float)[has_terms],
              upper=np.full(int(has_terms.sum()), np.inf))

@@ -80,38 +80,40 @@ class CompiledModel:
         return np.arange(0)
 
 
-def assemble(layout, previous: CompiledModel | None = None) -> CompiledModel:
+def assemble(layout, previous: CompiledModel | None = None,
+             keep_pattern: bool = False) -> CompiledModel:
     """The matrices straight from the layout's arrays (matrix mode, no Pyomo): the same
     CompiledModel `compile_model` gives for the Pyomo model of the same inputs.
 
-    `previous` (what a `Resolver` assembled last): when this layout's rows and columns are
-    entry for entry those of `previous`, only the coefficients are put in place, through the
-    entry order `previous` kept (`MatrixPattern`); the matrix is the same either way."""
+    `keep_pattern` (a `Resolver`): the result keeps its entry order (`MatrixPattern`), and
+    `previous`, what was assembled last: when this layout's rows and columns are entry for
+    entry those of `previous`, only the coefficients are put in place, through the entry
+    order `previous` kept. The matrix is the same either way."""
     n = layout.n_columns
-    rows, cols, coefs, lower, upper, blocks, start = [], [], [], [], [], [], 0
-    for name, (r, c, v, lo, up) in layout.row_specs.items():
-        rows.append(r + start)
-        cols.append(c)
-        coefs.append(v)
-        lower.append(lo)
-        upper.append(up)
-        blocks.append((name, start, len(lo)))
-        start += len(lo)
-    rows, cols, coefs = np.concatenate(rows), np.concatenate(cols), np.concatenate(coefs)
+    specs = list(layout.row_specs.values())
+    blocks, start = [], 0
+    for name, (_, _, _, lower, _) in layout.row_specs.items():
+        blocks.append((name, start, len(lower)))
+        start += len(lower)
+    shape = (start, n)
+    entries = [(r, c) for r, c, _, _, _ in specs]  # each block's rows (local) and columns
+    coefs = np.concatenate([v for _, _, v, _, _ in specs])
     pattern, matrix = None, None
-    if previous is not None:
-        pattern = previous.pattern
-        if pattern is None or not pattern.fits(rows, cols, (start, n)):
-            pattern = MatrixPattern.of(rows, cols, (start, n))
+    if keep_pattern:
+        pattern = previous.pattern if previous is not None else None
+        if pattern is None or not pattern.fits(entries, shape):
+            pattern = MatrixPattern.of(entries, [b[1] for b in blocks], shape)
         matrix = pattern.matrix(coefs) if pattern is not None else None
     if matrix is None:
-        matrix = _canonical(sp.coo_array((coefs, (rows, cols)), shape=(start, n)).tocsc())
+        rows, cols = _global_entries(entries, [b[1] for b in blocks])
+        matrix = _canonical(sp.coo_array((coefs, (rows, cols)), shape=shape).tocsc())
     objectives = {}
     for name, (c, v) in layout.objective_specs.items():
         dense = np.zeros(n)
         np.add.at(dense, c, v)
         objectives[name] = dense
-    lower, upper = np.concatenate(lower), np.concatenate(upper)
+    lower = np.concatenate([lo for _, _, _, lo, _ in specs])
+    upper = np.concatenate([up for _, _, _, _, up in specs])
     return CompiledModel(matrix=matrix,
                          row_lower=np.where(np.isfinite(lower), lower, -INF),
                          row_upper=np.where(np.isfinite(upper), upper, INF),
@@ -121,14 +123,20 @@ def assemble(layout, previous: CompiledModel | None = None) -> CompiledModel:
                          blocks=blocks, pattern=pattern)
 
 
+def _global_entries(entries: list, starts: list) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of every entry, rows numbered across blocks."""
+    return (np.concatenate([r + start for (r, _), start in zip(entries, starts)]),
+            np.concatenate([c for _, c in entries]))
+
+
 class MatrixPattern:
     """Where each (row, column, coefficient) entry of a layout goes in the compressed-column
     matrix, kept so that a layout with the same rows and columns (a sweep's numbers-only
     scenario) is assembled by reordering its coefficients, not by sorting again. Only for
     entries without duplicate (row, column) pairs (`of` gives None otherwise)."""
 
-    def __init__(self, rows, cols, shape, order, indices, columns):
-        self.rows, self.cols, self.shape = rows, cols, shape
+    def __init__(self, entries, shape, order, indices, columns):
+        self.entries, self.shape = entries, shape  # each block's (rows, columns)
         self.order, self.indices, self.columns = order, indices, columns  # entries sorted
         self.indptr = self._starts(columns)
 
@@ -138,16 +146,20 @@ class MatrixPattern:
         return indptr
 
     @classmethod
-    def of(cls, rows: np.ndarray, cols: np.ndarray, shape) -> MatrixPattern | None:
+    def of(cls, entries: list, starts: list, shape) -> MatrixPattern | None:
+        rows, cols = _global_entries(entries, starts)
         order = np.lexsort((rows, cols))  # by column, then row: compressed-column order
         sorted_rows, sorted_cols = rows[order], cols[order]
         if np.any((sorted_rows[1:] == sorted_rows[:-1]) & (sorted_cols[1:] == sorted_cols[:-1])):
             return None
-        return cls(rows, cols, shape, order, sorted_rows, sorted_cols)
+        return cls(entries, shape, order, sorted_rows, sorted_cols)
 
-    def fits(self, rows: np.ndarray, cols: np.ndarray, shape) -> bool:
-        return (self.shape == shape and np.array_equal(self.rows, rows)
-                and np.array_equal(self.cols, cols))
+    def fits(self, entries: list, shape) -> bool:
+        """Are `entries` (block by block) exactly the entries of this pattern? The arrays a
+        `StructureCache` kept are the same objects, and are not compared again."""
+        return self.shape == shape and len(entries) == len(self.entries) and all(
+            _same_array(r, kept_r) and _same_array(c, kept_c)
+            for (r, c), (kept_r, kept_c) in zip(entries, self.entries))
 
     def matrix(self, coefs: np.ndarray) -> sp.csc_array:
         """The canonical matrix of these entries with `coefs` (explicit zeros dropped)."""
@@ -402,14 +414,16 @@ class HighsSession:
         h = self.highs
         if self.kept < len(self.keep_rows):
             row, before = self.keep_rows[self.kept]
-            for column in np.nonzero(before != costs)[0].tolist():  # a zero removes the entry
-                h.changeCoeff(row, column, float(costs[column]))
+            if before is not costs:
+                changed = np.nonzero(before != costs)[0]  # a zero removes the entry
+                for column, coefficient in zip(changed.tolist(), costs[changed].tolist()):
+                    h.changeCoeff(row, column, coefficient)
             h.changeRowBounds(row, -INF, bound)
-            self.keep_rows[self.kept] = (row, costs.copy())
+            self.keep_rows[self.kept] = (row, costs)  # stage objectives are never edited
         else:
             index = np.nonzero(costs)[0]
             h.addRow(-INF, bound, len(index), index.astype(np.int32), costs[index])
-            self.keep_rows.append((h.getNumRow() - 1, costs.copy()))
+            self.keep_rows.append((h.getNumRow() - 1, costs))
         self.kept += 1
 
     def add_bound_row(self, costs: np.ndarray, upper: float) -> int:

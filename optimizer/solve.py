@@ -119,7 +119,7 @@ class Resolver:
         if len(layout.unreachable) and not inputs.settings.allow_shortfall:
             return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
                                      list(inputs.warnings), started, layout.n_columns, 0)
-        compiled = self.compiled = assemble(layout, previous=self.compiled)
+        compiled = self.compiled = assemble(layout, self.compiled, keep_pattern=True)
         if (self.sessions is not None and self.stages == layout.stages
                 and self.sessions.update(compiled)):
             self.updates += 1

@@ -203,7 +203,7 @@ def test_kept_structure_gives_the_formulation_of_each_case_alone(name):
         cache, previous = StructureCache(), None
         for k in sequence:
             layout = formulate(cases[k], cache=cache)
-            previous = assemble(layout, previous=previous)
+            previous = assemble(layout, previous, keep_pattern=True)
             _assert_same(_compiled_parts(layout, previous), formulation_alone(k),
                          f"{pool[k]} after {[pool[j] for j in sequence]}")
 
@@ -212,5 +212,5 @@ def test_kept_structure_gives_the_formulation_of_each_case_alone(name):
     cache, previous = StructureCache(), None
     for k in list(range(len(pool))) + [0, 1, 0]:
         layout = formulate(cases[k], cache=cache)
-        previous = assemble(layout, previous=previous)
+        previous = assemble(layout, previous, keep_pattern=True)
         _assert_same(_compiled_parts(layout, previous), formulation_alone(k), str(pool[k]))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -408,7 +410,9 @@ def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | Non
 
     - A frame that *is* one the earlier `Inputs` handed out in `tables` is that case's typed
       table, so it is not typed again (typing a typed table gives it back unchanged, with no
-      problem or warning). Every other frame is typed and checked as ever.
+      problem or warning). Every other frame is typed and checked as ever, except that a
+      column whose cells are the very objects of that sheet's earlier typed column is that
+      column (`_typed_table`).
     - Each piece of `_Case.build` (a cross-sheet check, a resolved table, an output) whose
       inputs are the same objects or equal values as the earlier case's gives back that
       case's result, with the problems and warnings it recorded then, in the same order.
@@ -417,18 +421,20 @@ def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | Non
     found = _Collector(file)
     memo = memo or {}
     handed = memo.get("typed", {})
-    done = {name: typed for name, (frame, typed) in handed.items() if frames.get(name) is frame}
+    done = {name: entry for name, entry in handed.items() if frames.get(name) is entry.handed}
     tables = _match_sheets(frames, found, done)
-    done = {name: typed for name, typed in done.items()
-            if tables.get(name) is handed[name][0]}  # not another sheet of the same name
+    done = {name: entry for name, entry in done.items()
+            if tables.get(name) is entry.handed}  # not another sheet of the same name
     if sha256 is None:
         sha256 = _frames_digest(tables)
-    typed = {}
+    typed, tokens = {}, {}
     for sheet in SHEETS:
         if sheet.name in done:
-            typed[sheet.name] = done[sheet.name]
+            typed[sheet.name], tokens[sheet.name] = done[sheet.name].table, \
+                done[sheet.name].tokens
         elif sheet.name in tables:
-            typed[sheet.name] = _typed_table(sheet, tables[sheet.name], found)
+            typed[sheet.name], tokens[sheet.name] = _typed_table(
+                sheet, tables[sheet.name], found, handed.get(sheet.name))
         elif sheet.required:
             found.add(sheet.name, None, None, _NOTHING, f"a sheet named '{sheet.name}'")
     if "settings" in typed:
@@ -438,11 +444,23 @@ def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | Non
     if found.problems and not {"members", "capabilities", "targets"} <= typed.keys():
         raise InputError(found.problems)
     pieces = memo.get("pieces", {}) if memo.get("file") == file else {}
-    case = _Case(found, typed, settings, pieces)
+    case = _Case(found, typed, settings, pieces, tokens)
     inputs = case.build(source, sha256)
     if found.problems:
         raise InputError(found.problems)
     return inputs
+
+
+class _TypedSheet(NamedTuple):
+    """One sheet of a validation that found no problem (an `Inputs._memo` entry): the table
+    handed out in `Inputs.tables`, the typed table kept, and for each of its columns (`_row`
+    too) a token, an object that stands for the column's typed values: another validation
+    that takes the column as it is takes its token too, one that types the column anew
+    makes a new token, so a piece of `_Case.build` can be keyed on the columns it reads."""
+
+    handed: pd.DataFrame
+    table: pd.DataFrame
+    tokens: Mapping[str, object]
 
 
 def _frames_digest(tables: Mapping[str, pd.DataFrame]) -> str:
@@ -458,8 +476,9 @@ def _norm(name) -> str:
 
 
 def _match_sheets(frames, found: _Collector, done=()) -> dict[str, pd.DataFrame]:
-    """Input sheets by canonical name, each a copy with its `_row` column; a sheet in `done`
-    (already typed, so its name is canonical and it has `_row`) is taken as it is."""
+    """Input sheets by canonical name, each with its `_row` column (a copy where it had none:
+    a frame given is never changed); a sheet in `done` (already typed, so its name is
+    canonical and it has `_row`) is taken as it is."""
     tables = {}
     for raw_name, frame in frames.items():
         if raw_name in done and raw_name not in tables:
@@ -474,16 +493,25 @@ def _match_sheets(frames, found: _Collector, done=()) -> dict[str, pd.DataFrame]
         if name in tables:
             found.add(raw_name, None, None, _NOTHING, f"only one sheet named '{name}'")
             continue
-        frame = frame.copy()
         if ROW not in frame.columns:
+            frame = frame.copy()
             frame[ROW] = np.arange(2, len(frame) + 2)
         tables[name] = frame
     return tables
 
 
-def _typed_table(sheet, raw: pd.DataFrame, found: _Collector) -> pd.DataFrame:
+def _typed_table(sheet, raw: pd.DataFrame, found: _Collector,
+                 earlier: _TypedSheet | None = None) -> tuple[pd.DataFrame, dict[str, object]]:
     """Check each column of one sheet and convert it to its type; blank optional cells get
-    the default (None where the default is 'none')."""
+    the default (None where the default is 'none'). Returns the table and its columns'
+    tokens (`_TypedSheet`).
+
+    `earlier`: the same sheet as typed by a validation that found no problem (an override
+    starts from a copy of it). Where `raw` has exactly its columns and rows, a column whose
+    cells are the very objects of `earlier`'s typed column is taken as it is, with its token:
+    typing a typed cell gives back an equal value of the same type and no problem, so this
+    is what typing it again would give. If every key column is taken so, the keys are the
+    ones `earlier` found unique, and they are not checked again."""
     columns = {}
     seen = set()
     for raw_name in raw.columns:
@@ -497,6 +525,11 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector) -> pd.DataFrame:
         columns[name] = raw_name
     rows = raw[ROW].astype(int).tolist()
     out = {ROW: rows}
+    before = earlier.table if earlier is not None and sheet.name != "scenarios" and \
+        list(raw.columns) == list(earlier.table.columns) and len(raw) == len(earlier.table) \
+        else None
+    tokens = {ROW: earlier.tokens[ROW] if before is not None and
+              rows == before[ROW].tolist() else object()}
     known = {c.name for c in sheet.columns}
     for name, raw_name in columns.items():
         if name not in known and sheet.name != "scenarios":
@@ -508,20 +541,36 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector) -> pd.DataFrame:
                 found.add(sheet.name, None, col.name, _NOTHING,
                           f"a column named '{col.name}' ({col.doc or col.expected()})")
             out[col.name] = [col.default] * len(rows)
+            tokens[col.name] = object()
             continue
         values = raw[columns[col.name]].tolist()
+        if before is not None:
+            typed = before[col.name].tolist()
+            if all(map(operator.is_, values, typed)):
+                out[col.name], tokens[col.name] = typed, earlier.tokens[col.name]
+                continue
         numbers = _plain_numbers(col, values)
         out[col.name] = numbers if numbers is not None else \
             [_cell(col, v, sheet.name, r, found) for v, r in zip(values, rows)]
+        tokens[col.name] = object()
     if sheet.name == "scenarios":  # override paths: kept as found, checked by scenario.py
         for name, raw_name in columns.items():
             if name != "scenario":
                 out[raw_name.strip()] = raw[raw_name].tolist()
-    table = pd.DataFrame({name: pd.Series(values, dtype=int if name == ROW else object)
-                          for name, values in out.items()})
-    if sheet.key and all(k in columns for k in sheet.key):
+                tokens[raw_name.strip()] = object()
+    if before is not None:  # the earlier table, the columns typed anew put in (copy-on-write)
+        table = before.copy(deep=False)
+        for name, values in out.items():
+            if tokens[name] is not earlier.tokens[name]:
+                table[name] = pd.Series(values, dtype=int if name == ROW else object,
+                                        index=table.index)
+    else:
+        table = pd.DataFrame({name: pd.Series(values, dtype=int if name == ROW else object)
+                              for name, values in out.items()})
+    if sheet.key and all(k in columns for k in sheet.key) and not (
+            before is not None and all(tokens[k] is earlier.tokens[k] for k in sheet.key)):
         _check_unique(sheet, table, found)
-    return table
+    return table, tokens
 
 
 def _plain_numbers(col: Column, values: list) -> list | None:
@@ -530,7 +579,8 @@ def _plain_numbers(col: Column, values: list) -> list | None:
     `_cell` would give, or None to take the cell-by-cell path that names each problem."""
     if col.kind not in ("number", "integer") or not values:
         return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if not set(map(type, values)) <= {int, float} and not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return None
     numbers = np.asarray(values, dtype=float)
     if not np.isfinite(numbers).all():
@@ -703,27 +753,46 @@ def _rows_of(table: pd.DataFrame, needed: list[str], convert: Mapping[str, type]
     bool), the others with their dtype. The same as `dropna(subset=needed)`, then
     `drop_duplicates(subset=[index])` and `set_index(index)` or `reset_index(drop=True)`,
     `drop(columns=[ROW])` and `astype(convert)`, in a fraction of the time."""
-    columns = {c: table[c].tolist() for c in table.columns if c != ROW}
-    keep, seen = [], set()
-    for at, cells in enumerate(zip(*(columns[c] for c in needed))):
-        if any(pd.isna(v) for v in cells):
-            continue
-        if index is not None:
-            if cells[needed.index(index)] in seen:
-                continue
-            seen.add(cells[needed.index(index)])
-        keep.append(at)
+    return _rows_from(table, _kept(table, needed, index), convert, index)
+
+
+def _kept(table: pd.DataFrame, needed: list[str], index: str | None = None) -> list[int]:
+    """The positions of the rows `_rows_of` keeps."""
+    blank = np.zeros(len(table), dtype=bool)
+    for column in needed:  # pd.isna of each cell
+        blank |= table[column].isna().to_numpy(dtype=bool)
+    keep = np.flatnonzero(~blank).tolist()
     if index is None:
+        return keep
+    names, seen, first = table[index].tolist(), set(), []
+    for at in keep:
+        if names[at] not in seen:
+            seen.add(names[at])
+            first.append(at)
+    return first
+
+
+def _rows_from(table: pd.DataFrame, keep: list[int], convert: Mapping[str, type],
+               index: str | None = None, columns: list[str] | None = None,
+               labels: pd.Index | None = None) -> pd.DataFrame | dict[str, object]:
+    """`_rows_of` of the rows `keep`; with `columns` (and the index, `labels`), only those
+    columns' data (array or Series), by name."""
+    every = len(keep) == len(table)
+    if labels is None and index is None:
         labels = pd.RangeIndex(len(keep))
-    else:
-        names = columns.pop(index)
+    elif labels is None:
+        names = table[index].tolist()
         labels = pd.Index([names[at] for at in keep], dtype=table[index].dtype, name=index)
     data = {}
-    for name, values in columns.items():
-        values = [values[at] for at in keep]
+    for name in table.columns if columns is None else columns:
+        if name in (ROW, index):
+            continue
+        values = table[name].tolist()
+        if not every:
+            values = [values[at] for at in keep]
         data[name] = np.array(values, dtype=convert[name]) if name in convert else \
             pd.Series(values, dtype=table[name].dtype, index=labels)
-    return pd.DataFrame(data, index=labels)
+    return data if columns is not None else pd.DataFrame(data, index=labels)
 
 
 def _same_key(a: tuple, b: tuple) -> bool:
@@ -733,6 +802,37 @@ def _same_key(a: tuple, b: tuple) -> bool:
     return len(a) == len(b) and all(
         x is y or (not isinstance(x, frames) and not isinstance(y, frames)
                    and type(x) is type(y) and x == y) for x, y in zip(a, b))
+
+
+_MEMBER_CHECKS = ("floor_gdp_share", "cap_gdp_share", "personnel_available", "personnel_cost")
+_MEMBER_PATHS = ("member", "gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share")
+
+
+@dataclass(frozen=True, eq=False)  # a piece's result: compared as the same object or not
+class _MemberGrid:
+    """The (member, year) index of `member_years`: every member with a name and a GDP (each
+    name's first row; `at`: positions in the members table) and every planning year;
+    `position` of each (member, year) in it."""
+
+    at: list[int]
+    names: list
+    years: list[int]
+    index: pd.MultiIndex
+    position: dict
+
+    @classmethod
+    def of(cls, members: pd.DataFrame, years: list[int]) -> _MemberGrid:
+        at, seen, every = [], set(), members["member"].tolist()
+        for i, (name, gdp) in enumerate(zip(every, members["gdp"].tolist())):
+            if not (pd.isna(name) or pd.isna(gdp) or name in seen):
+                seen.add(name)
+                at.append(i)
+        names = [every[i] for i in at]
+        index = pd.MultiIndex.from_product([names, years], names=["member", "year"])
+        span = len(years)
+        position = {(m, y): i * span + j for i, m in enumerate(names)
+                    for j, y in enumerate(years)}
+        return cls(at, names, years, index, position)
 
 
 class _Case:
@@ -746,11 +846,13 @@ class _Case:
     this case's pieces for the next one."""
 
     def __init__(self, found: _Collector, typed: dict[str, pd.DataFrame], settings: Settings,
-                 earlier: Mapping[str, tuple] | None = None):
+                 earlier: Mapping[str, tuple] | None = None,
+                 tokens: Mapping[str, Mapping[str, object]] | None = None):
         self.found = found
         self.typed = typed
         self.settings = settings
         self.earlier = earlier or {}
+        self.tokens = tokens or {}  # sheet -> column -> token (`_TypedSheet`)
         self.pieces: dict[str, tuple] = {}
 
     def piece(self, name: str, key: tuple, compute):
@@ -775,10 +877,48 @@ class _Case:
                              **{c.name: pd.Series(dtype=object)
                                 for c in SHEET_BY_NAME[name].columns}})
 
+    def columns(self, sheet, *columns) -> tuple:
+        """What a piece that reads these columns of a typed sheet is keyed on: their tokens
+        (`_TypedSheet`), the same objects while the columns' typed values are the same
+        (None for a sheet not given, whose empty table is always the same)."""
+        tokens = self.tokens.get(sheet)
+        return tuple(tokens[c] if tokens is not None else None for c in columns)
+
+    def rows_of(self, name: str, table: pd.DataFrame, tokens: Mapping[str, object],
+                needed: list[str], convert: Mapping[str, type],
+                index: str | None = None) -> pd.DataFrame:
+        """`_rows_of(table, ...)` as the piece `name`, keyed on the tokens of the table's
+        columns. Where only some columns' tokens differ from the earlier case's and the same
+        rows are kept (so the same labels), the earlier output is copied and only those
+        columns are made anew."""
+        columns = list(table.columns)
+        key = (tuple(columns), *(tokens[c] for c in columns))
+        old = self.earlier.get(name)
+
+        def compute():
+            keep = _kept(table, needed, index)
+            if old is not None and old[0][0] == key[0] and old[1][1] == keep:
+                before = dict(zip(columns, old[0][1:]))
+                if index is None or before[index] is tokens[index]:
+                    out = old[1][0].copy(deep=False)  # copy-on-write
+                    changed = [c for c in columns if before[c] is not tokens[c]]
+                    for column, data in _rows_from(table, keep, convert, index, changed,
+                                                   out.index).items():
+                        out[column] = data
+                    return out, keep
+            return _rows_from(table, keep, convert, index), keep
+
+        return self.piece(name, key, compute)[0]
+
     def names(self, sheet, column) -> dict[str, str]:
-        """Canonical spelling of each name defined in `sheet`, keyed by its lower case."""
-        values = self.table(sheet)[column].tolist()
-        return {v.lower(): v for v in values if isinstance(v, str)}
+        """Canonical spelling of each name defined in `sheet`, keyed by its lower case (a
+        piece keyed on the column; not to be changed)."""
+        name, key = f"names {sheet}.{column}", self.columns(sheet, column)
+        done = self.pieces.get(name)
+        if done is not None and _same_key(done[0], key):  # asked for again by this case
+            return done[1]
+        return self.piece(name, key, lambda: {
+            v.lower(): v for v in self.table(sheet)[column].tolist() if isinstance(v, str)})
 
     def resolve(self, table, sheet, column, known: dict[str, str], what: str) -> pd.Series:
         """Map names to their canonical spelling; unknown names are problems."""
@@ -806,7 +946,13 @@ class _Case:
         region_names = names("targets", "region")
         equipment_names = names("equipment", "equipment")
 
-        targets = piece("targets", (typed("targets"), capability_names), self._targets)
+        # the targets' names resolved: a piece of its own, kept while the names are the same
+        # (a sweep scales the targets, which changes only the target column)
+        target_names = piece("target_names", (
+            self.columns("targets", ROW, "capability", "region"), capability_names),
+            self._target_names)
+        targets = piece("targets", (typed("targets"), target_names),
+                        lambda: self._targets(target_names))
         equipment = piece("equipment", (typed("equipment"), capability_names),
                           lambda: self._resolved("equipment", ("capability", dict(
                               capability_names), "a capability")))
@@ -826,21 +972,23 @@ class _Case:
         piece("sources", (typed("sources"),), lambda: self._check_sources(self.table("sources")))
         members = self.table("members")
 
-        piece("check_members", (typed("members"),), lambda: self._check_members(members))
+        piece("check_members", self.columns("members", ROW, *_MEMBER_CHECKS),
+              lambda: self._check_members(members))
         if targets.empty and "targets" in self.typed:
             self.found.add("targets", None, None, _NOTHING, "at least one target row")
         if members.empty and "members" in self.typed:
             self.found.add("members", None, None, _NOTHING, "at least one member row")
-        years = tuple(sorted({int(y) for y in targets["year"].tolist() if y is not None}))
-        member_years = piece("member_years", (typed("members"), years, gdp_rows, commitments),
-                             lambda: self._member_years(members, list(years), gdp_rows,
-                                                        commitments))
+        years = piece("years", self.columns("targets", "year"), lambda: tuple(sorted(
+            {int(y) for y in targets["year"].tolist() if y is not None})))
+        grid = piece("member_grid", (*self.columns("members", "member"), tuple(
+            members["gdp"].isna().tolist()), years), lambda: _MemberGrid.of(members, list(years)))
+        member_years = piece("member_years", (
+            self.columns("members", ROW, *_MEMBER_PATHS), grid, gdp_rows, commitments),
+            lambda: self._member_years(members, grid, gdp_rows, commitments))
         self._check_settings(members)
 
         numbers = ("gdp", "gdp_growth", "population", "personnel_available", "personnel_cost",
                    "floor_gdp_share", "cap_gdp_share", "baseline", "reliability")
-        members_out = lambda: _rows_of(members, ["member"], {  # noqa: E731
-            **dict.fromkeys(numbers, float), "absent": bool}, index="member")
         equipment_out = lambda: _rows_of(equipment, ["equipment"], {  # noqa: E731
             "effect": float, "unit_cost": float, "crew": float, "integer": bool},
             index="equipment")
@@ -848,15 +996,20 @@ class _Case:
         capabilities_out = lambda: _rows_of(capabilities, ["capability"], dict.fromkeys(  # noqa: E731
             [c for c in capabilities.columns if c not in (ROW, "capability")], float),
             index="capability")
-        targets_out = lambda: _rows_of(  # noqa: E731
-            targets, ["capability", "region", "year", "target"],
-            {"year": int, "target": float, "priority": float})
 
-        # outputs: pieces too (no problems), each handed out as a copy of the one kept
+        # outputs: pieces too (no problems), each handed out as a copy of the one kept;
+        # members and targets keyed on their columns (`rows_of`: a sweep edits a column)
+        out = {
+            "members": self.rows_of("members_out", members, self.tokens["members"],
+                                    ["member"], {**dict.fromkeys(numbers, float),
+                                                 "absent": bool}, index="member"),
+            "targets": self.rows_of("targets_out", targets, {
+                **self.tokens["targets"], "capability": target_names, "region": target_names},
+                ["capability", "region", "year", "target"],
+                {"year": int, "target": float, "priority": float}),
+        }
         outputs = {
-            "members": (members_out, members),
             "equipment": (equipment_out, equipment),
-            "targets": (targets_out, targets),
             "capabilities": (capabilities_out, typed("capabilities")),
             "inventory": (lambda: _rows_of(inventory, ["member", "equipment", "units"],
                                            {"units": float}), inventory),
@@ -869,8 +1022,9 @@ class _Case:
             "sources": (lambda: self.table("sources").drop(columns=[ROW]).reset_index(
                 drop=True), typed("sources")),
         }
-        out = {name: piece(f"{name}_out", (on,), compute).copy()
-               for name, (compute, on) in outputs.items()}
+        out.update({name: piece(f"{name}_out", (on,), compute)
+                    for name, (compute, on) in outputs.items()})
+        out = {name: table.copy() for name, table in out.items()}
         tables = {name: table.copy() for name, table in self.typed.items()}
         return Inputs(
             source=source, sha256=sha256, settings=self.settings,
@@ -878,17 +1032,27 @@ class _Case:
             warnings=tuple(self.found.warnings),
             tables=tables,
             _memo={"file": self.found.file,
-                   "typed": {name: (tables[name], table) for name, table in self.typed.items()},
+                   "typed": {name: _TypedSheet(tables[name], table, self.tokens[name])
+                             for name, table in self.typed.items()},
                    "pieces": self.pieces},
             **out,
         )
 
-    def _targets(self) -> pd.DataFrame:
+    def _target_names(self) -> pd.DataFrame:
+        """The targets' capability and region columns, names canonical (unknown capabilities
+        are problems)."""
         targets = self._resolved("targets", ("capability", dict(self.names(
             "capabilities", "capability")), "a capability"))
         region_names = self.names("targets", "region")
         targets["region"] = targets["region"].map(
             lambda r: region_names.get(r.lower()) if isinstance(r, str) else r)
+        return targets[["capability", "region"]]
+
+    def _targets(self, names: pd.DataFrame) -> pd.DataFrame:
+        """The targets sheet with its names canonical (`_target_names`)."""
+        targets = self.table("targets").copy(deep=False)  # copy-on-write
+        for column in names.columns:
+            targets[column] = names[column]
         return targets
 
     def _resolved(self, sheet, other) -> pd.DataFrame:
@@ -930,23 +1094,18 @@ class _Case:
                 self.found.add("members", row, "personnel_cost", None,
                                "a personnel cost where personnel_available > 0")
 
-    def _member_years(self, members, years, gdp_rows, commitments) -> pd.DataFrame:
+    def _member_years(self, members, grid: _MemberGrid, gdp_rows,
+                      commitments) -> pd.DataFrame:
         """gdp[m,t], floor[m,t], cap[m,t], pledge[m,t] for every member and planning year."""
-        columns = ("member", "gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share", ROW)
-        valid, seen = [], set()  # members with a name and a GDP, each name's first row
-        for record in zip(*(members[c].tolist() for c in columns)):
-            if not (pd.isna(record[0]) or pd.isna(record[1]) or record[0] in seen):
-                seen.add(record[0])
-                valid.append(record)
-        names, gdp0, growth_of, floor0, cap0, rows = (list(c) for c in zip(*valid)) \
-            if valid else ([],) * 6
-        index = pd.MultiIndex.from_product([names, years], names=["member", "year"])
+        columns = ("gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share", ROW)
+        cells = [members[c].tolist() for c in columns]
+        names, years, index, position = grid.names, grid.years, grid.index, grid.position
+        gdp0, growth_of, floor0, cap0, rows = ([column[at] for at in grid.at]
+                                               for column in cells)
         if not len(index):
             return pd.DataFrame(index=index).assign(gdp=[], floor_share=[], cap_share=[],
                                                     pledge=[])
         span = len(years)
-        position = {(m, y): i * span + j for i, m in enumerate(names)
-                    for j, y in enumerate(years)}
 
         def per_year(values) -> np.ndarray:  # one value a member -> one a (member, year)
             return np.repeat(np.asarray(values, dtype=float), span)
@@ -1016,12 +1175,12 @@ class _Case:
 
     def _check_settings(self, members: pd.DataFrame):
         s = self.settings
-        present = members[[not bool(a) for a in members["absent"]]] \
-            if len(members) else members
-        count = len(present)
+        here = [not bool(a) for a in members["absent"].tolist()]
+        count = sum(here)
         rules = {s.fair_share} if s.fair_share != "mixed" else {r for r, _ in
                                                                 s.fair_share_weights}
         if "population" in rules:
+            present = members[here] if len(members) else members
             for _, row in present.iterrows():
                 if row["population"] is None:
                     self.found.add("members", row[ROW], "population", None,

@@ -15,6 +15,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from .inputs import ROW, InputError, Problem, _validate
@@ -64,7 +65,8 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
 
 
 class _CopyOnEdit(dict):
-    """The case's tables; a table is copied the first time it is looked up to be edited."""
+    """The case's tables; a table is copied the first time it is looked up to be edited (a
+    shallow copy: under pandas' copy-on-write, editing it never changes the case's table)."""
 
     def __init__(self, tables):
         super().__init__(tables)
@@ -73,7 +75,7 @@ class _CopyOnEdit(dict):
     def __getitem__(self, name):
         if name not in self._copied and name in self:
             self._copied.add(name)
-            super().__setitem__(name, super().__getitem__(name).copy())
+            super().__setitem__(name, super().__getitem__(name).copy(deep=False))
         return super().__getitem__(name)
 
     def __setitem__(self, name, table):
@@ -101,9 +103,9 @@ def _apply(tables: dict, path: str, value) -> str | None:
         if name is not None or attribute not in SETTING_BY_KEY:
             return "settings.<key> with a key among " + ", ".join(SETTING_BY_KEY)
         table = tables.setdefault("settings", pd.DataFrame({ROW: [], "key": [], "value": []}))
-        keys = table["key"].astype(str).str.strip().str.lower()
-        if (keys == attribute).any():
-            table.loc[keys == attribute, "value"] = value
+        hit = _named(table["key"], attribute, strip=True)
+        if hit.any():
+            _put(table, "value", hit, value)
         else:
             row = {ROW: 0, "key": attribute, "value": value}
             tables["settings"] = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
@@ -118,10 +120,10 @@ def _apply(tables: dict, path: str, value) -> str | None:
         if name is None:
             table[attribute] = [value] * len(table)
             return None
-        hit = table["member"].astype(str).str.lower() == name.lower()
+        hit = _named(table["member"], name)
         if not hit.any():
             return f"a member named in the members sheet (no '{name}')"
-        table.loc[hit, attribute] = value
+        _put(table, attribute, hit, value)
         return None
     if attribute != "scale":
         return "targets.scale or targets[<region or capability>].scale"
@@ -133,16 +135,43 @@ def _apply(tables: dict, path: str, value) -> str | None:
         return "a factor >= 0"
     table = tables["targets"]
     if name is None:
-        hit = pd.Series(True, index=table.index)
+        hit = None
     else:
-        region = table["region"].astype(str).str.lower() == name.lower()
-        capability = table["capability"].astype(str).str.lower() == name.lower()
+        region, capability = _named(table["region"], name), _named(table["capability"], name)
         if region.any() and capability.any():
             return f"a name that is a region or a capability, not both ('{name}' is both)"
         if not region.any() and not capability.any():
             return f"a region or capability named in the targets sheet (no '{name}')"
         hit = region if region.any() else capability
-    numbers = pd.to_numeric(table["target"], errors="coerce")
-    table["target"] = table["target"].astype(object)
-    table.loc[hit, "target"] = (numbers[hit] * factor).astype(object)
+    # each target hit: as a number (NaN if it is none) times the factor, a Python float
+    targets = table["target"].tolist()
+    numbers = np.array(targets, dtype=float) if set(map(type, targets)) <= {float} else \
+        pd.to_numeric(table["target"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(all="ignore"):  # as pandas has it: too large a product is inf
+        scaled = (numbers * factor).tolist()
+    if hit is not None:
+        scaled = [new if h else old for h, new, old in zip(hit.tolist(), scaled, targets)]
+    table["target"] = pd.Series(scaled, dtype=object, index=table.index)
     return None
+
+
+def _named(column: pd.Series, name: str, strip: bool = False) -> np.ndarray:
+    """Which cells of `column` are `name`, in any case: `column.astype(str).str.lower() ==
+    name.lower()` (with `strip`, `.str.strip()` before `.str.lower()`) as a numpy array, in
+    one pass where every cell is text."""
+    values, name = column.tolist(), name.lower()
+    if set(map(type, values)) <= {str}:
+        return np.array([(v.strip() if strip else v).lower() == name for v in values],
+                        dtype=bool)
+    text = column.astype(str)
+    return ((text.str.strip() if strip else text).str.lower() == name).to_numpy(dtype=bool)
+
+
+def _put(table: pd.DataFrame, column: str, hit: np.ndarray, value) -> None:
+    """`table.loc[hit, column] = value`; for a scalar put in an object column (every typed
+    column), the column made anew in one pass."""
+    if table[column].dtype != object or not pd.api.types.is_scalar(value):
+        table.loc[hit, column] = value
+        return
+    table[column] = pd.Series([value if h else v for h, v in zip(
+        hit.tolist(), table[column].tolist())], dtype=object, index=table.index)

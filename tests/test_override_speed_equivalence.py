@@ -1,29 +1,54 @@
 """`Inputs.with_overrides` reuses the validated case (typed tables of sheets no override
-touched, and the pieces of the cross-sheet build whose inputs are unchanged). It must give
-exactly what validating the edited tables from scratch gives: every table, the settings, the
-warnings, and for a bad value the same problems in the same order."""
+touched, typed columns no override touched, and the pieces of the cross-sheet build whose
+inputs are unchanged). It must give exactly what validating the edited tables from scratch
+gives: every table, the settings, the warnings, and for a bad value the same problems in the
+same order."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import math
+import pickle
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer import inputs as inputs_module
 from optimizer.inputs import ROW, InputError, inputs_from_frames, read_inputs
 from optimizer.scenario import _apply
+from optimizer.schema import SHEET_BY_NAME, SHEETS
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMES = ("members", "capabilities", "targets", "equipment", "inventory", "access", "quality",
           "member_years", "scenarios", "sources")
 
 
-@pytest.fixture(scope="module", params=["alliance.xlsx", "tiny.xlsx"])
-def case(request):
+def _generated(tmp_path_factory, size: str):
+    """The benchmarks' generated case of that size (gdp and commitments sheets too)."""
+    spec = importlib.util.spec_from_file_location("burden_generate",
+                                                  ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return read_inputs(module.write_case(tmp_path_factory.mktemp(size), size, "lp"))
+
+
+@pytest.fixture(scope="module", params=["alliance.xlsx", "tiny.xlsx", "nato"])
+def case(request, tmp_path_factory):
+    if request.param == "nato":
+        return _generated(tmp_path_factory, "nato")
     return read_inputs(ROOT / "inputs" / request.param)
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    """The large generated case (60 members, 2,217 targets): the sweep benchmark's."""
+    return _generated(tmp_path_factory, "large")
 
 
 def from_scratch(inputs):
@@ -152,9 +177,9 @@ def test_only_the_edited_sheets_are_typed_again(case, monkeypatch):
     typed = []
     original = inputs_module._typed_table
 
-    def counting(sheet, raw, found):
+    def counting(sheet, raw, found, *earlier):
         typed.append(sheet.name)
-        return original(sheet, raw, found)
+        return original(sheet, raw, found, *earlier)
 
     monkeypatch.setattr(inputs_module, "_typed_table", counting)
     case.with_overrides({"settings.fairness_tolerance": 0.2})
@@ -185,3 +210,307 @@ def test_rows_of_matches_the_pandas_steps():
                             empty.dropna(subset=["name"]).drop(columns=[ROW])
                             .reset_index(drop=True).astype({"x": float}), "empty")
     assert np.isnan(inputs_module._rows_of(table, ["name"], {"x": float})["x"].iloc[1])  # None: NaN
+
+
+# ---------------------------------------------------------------------------------------------
+# The sweep's overrides (targets scaled, members' columns, settings) against the tables edited
+# by hand and validated by the public entry point; the shortcuts they take (typed columns and
+# key checks kept, pieces keyed on the columns they read) are each shown to be taken.
+
+_OVERRIDE = re.compile(r"^(settings|members|targets)(?:\[(.+)\])?\.(\w+)$")
+
+
+def edited_by_hand(inputs, overrides) -> dict[str, pd.DataFrame]:
+    """The case's tables with `overrides` applied in plain Python (not `scenario._apply`):
+    what a sweep's edit must validate like."""
+    tables = {name: table.copy() for name, table in inputs.tables.items()}
+    for path, value in sorted(overrides.items(), key=lambda item: "[" in item[0]):
+        sheet, name, attribute = _OVERRIDE.match(path).groups()
+        table = tables[sheet] if sheet in tables else pd.DataFrame(
+            {ROW: pd.Series(dtype=int), "key": pd.Series(dtype=object),
+             "value": pd.Series(dtype=object)})
+        if sheet == "targets":
+            factor = float(value)
+            hit = [True] * len(table)
+            if name is not None:
+                hit = [r.lower() == name.lower() for r in table["region"]]
+                if not any(hit):
+                    hit = [c.lower() == name.lower() for c in table["capability"]]
+            table["target"] = pd.Series([v * factor if h else v for v, h in zip(
+                table["target"], hit)], dtype=object)
+        elif sheet == "members":
+            hit = [name is None or m.lower() == name.lower() for m in table["member"]]
+            table[attribute] = pd.Series([value if h else v for v, h in zip(
+                table[attribute], hit)], dtype=object)
+        else:
+            hit = [k.strip().lower() == attribute for k in table["key"]]
+            if any(hit):
+                table["value"] = pd.Series([value if h else v for v, h in zip(
+                    table["value"], hit)], dtype=object)
+            else:
+                table = pd.DataFrame({
+                    ROW: pd.Series([*table[ROW], 0], dtype=int),
+                    "key": pd.Series([*table["key"], attribute], dtype=object),
+                    "value": pd.Series([*table["value"], value], dtype=object)})
+        tables[sheet] = table
+    return tables
+
+
+def validated_by_hand(inputs, overrides):
+    tables = edited_by_hand(inputs, overrides)
+    plain = inputs_from_frames(tables, source=inputs.source, sha256=inputs.sha256)
+    return dataclasses.replace(plain, warnings=tuple(dict.fromkeys(inputs.warnings +
+                                                                   plain.warnings)))
+
+
+def problems_by_hand(inputs, overrides):
+    with pytest.raises(InputError) as info:
+        inputs_from_frames(edited_by_hand(inputs, overrides), source=inputs.source,
+                           sha256=inputs.sha256)
+    return info.value.problems
+
+
+def sweep_overrides(inputs):
+    """What a sweep sets: every target scaled, by region, by capability; members' columns
+    (every member, one member); settings (a key in the sheet or not); combined."""
+    members = inputs.members.index.tolist()
+    first, last = members[0], members[-1]
+    region, capability = inputs.regions[-1], inputs.capabilities.index[-1]
+    keys = set(inputs.tables["settings"]["key"].str.lower()) if "settings" in inputs.tables \
+        else set()
+    absent = "settings.max_growth" if "max_growth" not in keys else "settings.mip_gap"
+    return [
+        {"targets.scale": "0.804"},
+        {"targets.scale": 1.37},
+        {"targets.scale": 0},
+        {f"targets[{region}].scale": 0.9},
+        {f"targets[{region.upper()}].scale": "1.1"},
+        {f"targets[{capability}].scale": 1.25},
+        {"members.reliability": 0.9},
+        {"members.population": 1000},
+        {"members.baseline": None},
+        {"members.cap_gdp_share": "5%"},
+        {f"members[{first}].gdp": 1234.5},
+        {f"members[{last}].floor_gdp_share": 0},
+        {f"members[{last}].personnel_available": 0, "members.personnel_cost": 0.01},
+        {f"members[{first}].absent": True},
+        {"settings.robustness": 1},
+        {"settings.objective": "min_max_burden"},
+        {absent: "0.3"},
+        {"targets.scale": 1.1, f"targets[{region}].scale": 1.2,
+         f"members[{first}].cap_gdp_share": 0.04, "members.gdp_growth": 0.01,
+         "settings.fairness_tolerance": 0.2},
+    ]
+
+
+def bad_sweep_overrides(inputs):
+    members = inputs.members.index.tolist()
+    first, last = members[0], members[-1]
+    return [
+        {"targets.scale": 1e308},  # every target infinite: each named
+        {"members.reliability": 0},  # every member named
+        {"members.gdp": "x"},
+        {f"members[{first}].gdp": -5, f"members[{last}].gdp": "much"},
+        {f"members[{first}].floor_gdp_share": 0.3, f"members[{first}].cap_gdp_share": 0.2},
+        {f"members[{first}].cap_gdp_share": 2},
+        {"members.absent": "maybe"},
+        {"members.absent": True},
+        {"settings.robustness": "-1"},
+        {"settings.fair_share": "population", "members.population": None},
+        {"targets.scale": 2, "settings.share_floor": 0.9, f"members[{last}].gdp": 0},
+    ]
+
+
+def test_sweep_overrides_equal_the_tables_edited_by_hand(case):
+    for overrides in sweep_overrides(case):
+        fast = case.with_overrides(overrides, scenario="s")
+        assert_same_inputs(fast, validated_by_hand(case, overrides))
+        assert_same_inputs(fast, from_scratch(case).with_overrides(overrides, scenario="s"))
+
+
+def test_sweep_overrides_of_the_large_case(large):
+    for overrides in sweep_overrides(large)[::2] + sweep_overrides(large)[-1:]:
+        assert_same_inputs(large.with_overrides(overrides), validated_by_hand(large, overrides))
+    for overrides in bad_sweep_overrides(large)[:4]:
+        fast = problems(large, overrides)
+        assert fast == problems(from_scratch(large), overrides)
+        assert [p for p, *_ in fast] == [dataclasses.replace(p, file=f.file) for p, (f, *_) in
+                                         zip(problems_by_hand(large, overrides), fast)]
+
+
+def test_bad_sweep_values_name_every_cell_as_the_tables_edited_by_hand(case):
+    for overrides in bad_sweep_overrides(case):
+        fast = problems(case, overrides, "s")
+        assert fast == problems(from_scratch(case), overrides, "s"), overrides
+        plain = problems_by_hand(case, overrides)
+        label = ", ".join(f"{k}={v}" for k, v in overrides.items())
+        assert [str(p) for p, *_ in fast] == [
+            str(dataclasses.replace(p, file=f"scenario 's' ({label}) on {p.file}"))
+            for p in plain], overrides
+        assert [(p.sheet, p.row, p.column, p.expected) for p, *_ in fast] == [
+            (p.sheet, p.row, p.column, p.expected) for p in plain]
+    found = problems(case, {"members.reliability": 0})
+    assert [p.row for p, *_ in found] == case.tables["members"][ROW].tolist()
+    found = problems(case, {"targets.scale": 1e308})
+    assert [(p.row, p.value) for p, *_ in found] == [
+        (row, f"{v * 1e308} (an infinite number)") for row, v in
+        zip(case.tables["targets"][ROW], case.tables["targets"]["target"])
+        if math.isinf(v * 1e308)]
+
+
+def test_a_sweep_of_derived_cases(case):
+    """Each scenario from the one before (the memo handed on), and back again."""
+    current, scratch = case, from_scratch(case)
+    for overrides in sweep_overrides(case):
+        current = current.with_overrides(overrides)
+        scratch = from_scratch(scratch).with_overrides(overrides)
+        assert_same_inputs(current, scratch)
+        for bad in bad_sweep_overrides(case)[1:4]:  # bad whatever the targets
+            assert problems(current, bad) == problems(from_scratch(current), bad)
+
+
+def test_an_inputs_sent_to_a_worker_still_takes_the_shortcuts(case):
+    """A pickled case (a sweep worker's) keeps its memo's tokens as one another's."""
+    copy = pickle.loads(pickle.dumps(case))
+    for overrides in sweep_overrides(case)[::3]:
+        assert_same_inputs(copy.with_overrides(overrides), case.with_overrides(overrides))
+
+
+def test_only_the_edited_columns_are_typed_and_keys_checked_again(case, monkeypatch):
+    cells, unique, resolved = [], [], []
+    cell, check_unique = inputs_module._cell, inputs_module._check_unique
+    target_names = inputs_module._Case._target_names
+    monkeypatch.setattr(inputs_module, "_cell", lambda col, value, sheet, *rest: (
+        sheet != "settings" and cells.append(col.name), cell(col, value, sheet, *rest))[1])
+    monkeypatch.setattr(inputs_module, "_check_unique", lambda sheet, *rest: (
+        unique.append(sheet.name), check_unique(sheet, *rest))[1])
+    monkeypatch.setattr(inputs_module._Case, "_target_names", lambda self: (
+        resolved.append(1), target_names(self))[1])
+    region = case.regions[0]
+    case.with_overrides({"targets.scale": 0.804})
+    case.with_overrides({f"targets[{region}].scale": 1.2})
+    # (settings are read each time, so only the other sheets' cells are counted)
+    assert (cells, unique, resolved) == ([], [], [])  # plain numbers, same keys, same names
+    first = case.members.index[0]
+    case.with_overrides({f"members[{first}].cap_gdp_share": "4%", "settings.robustness": 1})
+    assert cells == ["cap_gdp_share"] * len(case.members) and "members" not in unique
+    unique.clear()  # (a settings key not in the sheet adds a row: that sheet is typed anew)
+    # an edited key column is checked again, and a repeated key named
+    tables = {name: table.copy() for name, table in case.tables.items()}
+    names = tables["members"]["member"].tolist()
+    tables["members"]["member"] = pd.Series([names[0]] + names[:-1], dtype=object)
+    edited = dataclasses.replace(case, tables=tables)
+    found = problems(edited, {"targets.scale": 2})
+    assert unique == ["members"] and resolved == []  # the targets' names: still the same
+    assert found == problems(from_scratch(edited), {"targets.scale": 2})
+    assert ("members", "member") in [(p.sheet, p.column) for p, *_ in found]
+    # a name column of the targets edited: checked and resolved again
+    tables = {name: table.copy() for name, table in case.tables.items()}
+    tables["targets"]["capability"] = tables["targets"]["capability"].str.upper()
+    edited = dataclasses.replace(case, tables=tables)
+    unique.clear(), resolved.clear()
+    fast = edited.with_overrides({"targets.scale": 2})
+    assert unique == ["targets"] and resolved == [1]
+    assert_same_inputs(fast, from_scratch(edited).with_overrides({"targets.scale": 2}))
+
+
+def test_a_cell_equal_but_not_the_typed_object_is_typed_again(case):
+    """Columns are kept by identity of their cells, never by equal values (1 == 1.0 == True);
+    a table whose columns or rows are not the typed table's is typed as ever."""
+    tables = {name: table.copy() for name, table in case.tables.items()}
+    targets = tables["targets"]
+    targets["priority"] = pd.Series([int(p) if p == int(p) else p for p in targets["priority"]],
+                                    dtype=object)
+    targets["year"] = pd.Series([float(y) for y in targets["year"]], dtype=object)
+    targets["target"] = pd.Series([int(t) for t in targets["target"]], dtype=object)
+    tables["members"] = tables["members"][[*tables["members"].columns[::-1]]]
+    tables["capabilities"] = tables["capabilities"].iloc[::-1].reset_index(drop=True)
+    edited = dataclasses.replace(case, tables=tables)
+    for overrides in ({"settings.robustness": 1}, {"targets.scale": 2},
+                      {f"members[{case.members.index[0]}].gdp": 10}):
+        fast = edited.with_overrides(overrides)
+        assert_same_inputs(fast, from_scratch(edited).with_overrides(overrides))
+        assert [type(y) for y in fast.tables["targets"]["year"]] == [int] * len(targets)
+        assert {type(t) for t in fast.tables["targets"]["target"]} == {float}
+    targets["priority"] = pd.Series([True] + targets["priority"].tolist()[1:], dtype=object)
+    found = problems(edited, {"targets.scale": 2})
+    assert [(p.sheet, p.column, p.value) for p, *_ in found] == [("targets", "priority", True)]
+    assert found == problems(from_scratch(edited), {"targets.scale": 2})
+
+
+def test_typing_a_typed_table_gives_it_back(case, large):
+    """What keeping a column by the identity of its cells rests on."""
+    for inputs in (case, large):
+        for sheet in SHEETS:
+            if sheet.name not in inputs.tables:
+                continue
+            found = inputs_module._Collector("case.xlsx")
+            table = inputs.tables[sheet.name]
+            again, _ = inputs_module._typed_table(sheet, table, found)
+            assert not found.problems and not found.warnings, sheet.name
+            assert_frames_identical(again, table, sheet.name)
+
+
+_CELLS = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                   st.booleans(), st.none(), st.text(max_size=4),
+                   st.sampled_from(["", " 3 ", "2%", "x", "yes", "FALSE", "1e400", "nan"]))
+
+
+@given(value=_CELLS, column=st.sampled_from([c for s in SHEETS for c in s.columns]))
+@settings(max_examples=500, deadline=None)
+def test_typing_a_typed_cell_gives_it_back(value, column):
+    found = inputs_module._Collector("case.xlsx")
+    typed = inputs_module._cell(column, value, "sheet", 2, found)
+    if found.problems:
+        return
+    again = inputs_module._cell(column, typed, "sheet", 2, found)
+    assert not found.problems
+    assert type(again) is type(typed)
+    assert again == typed or (isinstance(typed, float) and math.isnan(typed) and
+                              math.isnan(again))
+    fast = inputs_module._plain_numbers(column, [typed])
+    assert fast is None or (fast == [typed] and type(fast[0]) is type(typed))
+
+
+def test_every_default_is_an_allowed_value():
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            found = inputs_module._Collector("case.xlsx")
+            typed = inputs_module._cell(column, column.default, sheet.name, 2, found)
+            if not column.required:
+                assert not found.problems and typed == column.default, (sheet.name, column)
+    assert SHEET_BY_NAME["targets"].key == ("capability", "region", "year")
+
+
+def _rows_of_case(tokens_before, tokens_now, before, now, needed, convert, index=None):
+    """`_Case.rows_of` on `now`, the earlier case's output made from `before`."""
+    earlier = inputs_module._Case(inputs_module._Collector("f"), {}, None)
+    earlier.rows_of("out", before, tokens_before, needed, convert, index)
+    case = inputs_module._Case(inputs_module._Collector("f"), {}, None, earlier.pieces)
+    return case.rows_of("out", now, tokens_now, needed, convert, index)
+
+
+@pytest.mark.parametrize("index", [None, "name"])
+def test_rows_of_a_changed_column_equals_rows_of_the_table(index):
+    table = pd.DataFrame({
+        ROW: pd.Series([2, 3, 4, 5], dtype=int),
+        "name": pd.Series(["a", "b", "a", "c"], dtype=object),
+        "x": pd.Series([1.0, 2.0, 3.0, 4.0], dtype=object),
+        "y": pd.Series(["p", "q", "r", "s"], dtype=object),
+    })
+    tokens = {c: object() for c in table.columns}
+    convert = {"x": float}
+    cases = [  # (column edited, its new cells)
+        ("x", [1.5, None, 3.5, 4.5]),  # the same rows kept (x is not needed)
+        ("y", ["p", "q", "r", None]),  # needed or not
+        ("name", ["a", None, "b", "c"]),  # other rows kept
+        ("name", ["d", "b", "d", "c"]),  # the same rows kept, other labels
+    ]
+    for column, cells in cases:
+        now = table.copy()
+        now[column] = pd.Series(cells, dtype=object)
+        tokens_now = {**tokens, column: object()}
+        for needed in (["name"], ["name", "y"]):
+            got = _rows_of_case(tokens, tokens_now, table, now, needed, convert, index)
+            assert_frames_identical(got, inputs_module._rows_of(now, needed, convert, index),
+                                    f"{column} {needed} {index}")

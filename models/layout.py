@@ -280,11 +280,13 @@ def _cells(inputs, sets, allowed, rel, q, per_member, cache=None):
                          structure)
     member, capability = codes["member"], codes["capability"]
     caps = inputs.capabilities
-    strength = rel[member] * q[member, capability]
+    strength = rel[:, None] * q  # [m, c]; each cell takes its (member, capability) entry
+    effect_f = strength * caps["funding_effect"].to_numpy(float)[None, :]
+    effect_p = strength * caps["personnel_effect"].to_numpy(float)[None, :]
     cells = pd.DataFrame({
         **names,
-        "effect_f": strength * caps["funding_effect"].to_numpy(float)[capability],
-        "effect_p": strength * caps["personnel_effect"].to_numpy(float)[capability],
+        "effect_f": effect_f[member, capability],
+        "effect_p": effect_p[member, capability],
         "pcost": _fill(per_member("personnel_cost"), 0.0)[member]}, copy=False)
     return cells, codes
 

@@ -146,7 +146,8 @@ class Inputs:
 
     @property
     def regions(self) -> list[str]:
-        return list(dict.fromkeys(self.targets["region"]))
+        # (a str column iterates element by element: ~3 ms on 2,000 targets; its objects don't)
+        return list(dict.fromkeys(self.targets["region"].to_numpy(object).tolist()))
 
     @property
     def present_members(self) -> list[str]:

@@ -209,8 +209,8 @@ def test_solve_never_writes_the_input_and_refuses_it_as_the_output(tmp_path, mon
 # Item 5: the sweep store under SIGKILL, and its lock
 
 # Enough scenarios that a sweep is still committing when the kill lands: a tiny scenario is
-# re-solved in place in ~0.03 s.
-SCALES = [f"{1 + k / 40:g}" for k in range(40)]
+# re-solved in place in ~0.015 s (40 were no longer enough once the sweep got faster).
+SCALES = [f"{1 + k / 200:g}" for k in range(200)]
 
 
 def _sweep(out: Path, scales=SCALES) -> list[str]:

@@ -131,7 +131,7 @@ class StructureCache:
     reused only when every input it was computed from, its `key`, is equal to what it was
     computed from last time, so a formulation with the cache is the formulation without it
     (tests/test_resolve.py). What it saves is the structural work of a sweep's numbers-only
-    scenario: ~30 of ~60 ms per formulation on the large case."""
+    scenario: a formulation of the large case takes ~20 ms with it, ~60 ms without."""
 
     def __init__(self):
         self._pieces: dict = {}

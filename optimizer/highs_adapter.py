@@ -60,7 +60,7 @@ class CompiledModel:
     integer: np.ndarray
     objectives: dict  # name -> dense cost vector over columns
     blocks: list  # (constraint name, first row, count)
-    pattern: MatrixPattern | None = None  # entry order, kept by `assemble(.., previous)`
+    pattern: MatrixPattern | None = None  # entry order (`assemble(.., keep_pattern=True)`)
 
     @property
     def is_mip(self) -> bool:

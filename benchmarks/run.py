@@ -433,7 +433,7 @@ def main(argv=None) -> int:
     repeat = 1 if args.quick else args.repeat
     tmp_root = tempfile.TemporaryDirectory(prefix="burden-bench-")
     tmp = Path(tmp_root.name)
-    case_dir = Path(args.keep) if args.keep else tmp / "cases"
+    case_dir = Path(args.keep).resolve() if args.keep else tmp / "cases"  # children: other cwd
     paths = {}
     for name in cases:
         if name == "alliance":

@@ -227,6 +227,7 @@ def test_one_corrupted_cell_is_named_or_read_as_written(tmp_path, case):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(0)  # as long as BURDEN_FUZZ_EXAMPLES asks (5000: ~20 min), not 600 s
 @settings(FAST, max_examples=int(os.environ.get("BURDEN_FUZZ_EXAMPLES", "5000")))
 @given(case=corruptions())
 def test_one_corrupted_cell_long_run(tmp_path, case):

@@ -29,9 +29,9 @@ def members_table(inputs, layout, x: np.ndarray) -> pd.DataFrame:
     members have floor 0, no cap (NaN), no personnel available and are never at a bound.
 
     Plain numpy over positions: each member-year finds its `cost` and `persons` columns,
-    fair share, absence and personnel by integer look-up, and the year totals are added the
-    way pandas' groupby sum adds them (`_year_totals`), so the table is bit for bit the one
-    the pandas merge and groupby this replaced gave (tests/test_members_table.py).
+    fair share, absence and personnel by integer look-up, and the year totals come from
+    pandas' groupby sum (`_year_totals`), so the table is bit for bit the one the pandas
+    merge and groupby this replaced gave (tests/test_members_table.py).
     """
     every = inputs.member_years
     index = every.index
@@ -44,7 +44,7 @@ def members_table(inputs, layout, x: np.ndarray) -> pd.DataFrame:
     persons[in_layout] = np.maximum(component(layout, x, "persons", n), 0.0)[row[in_layout]]
     cost[np.isnan(cost)] = 0.0
     persons[np.isnan(persons)] = 0.0
-    total = _year_totals(cost, year_code, len(index.levels[1]))
+    total = _year_totals(cost, year_code)
 
     shares = layout.shares
     share_row = _label_positions(shares.index, index.levels[0], member_code)
@@ -105,33 +105,11 @@ def _label_positions(labels: pd.Index, level: pd.Index, codes: np.ndarray) -> np
     return np.append(labels.get_indexer(level), -1)[codes]
 
 
-def _year_totals(cost: np.ndarray, year: np.ndarray, n_years: int) -> np.ndarray:
-    """Each row's total cost of its year (`year`: codes 0..n_years-1, -1: none, total NaN),
-    added as pandas' `groupby("year")["cost"].transform("sum")` adds: rows in order, with
-    Kahan compensation, none carried past an infinite addend. All years are added at once,
-    one member-year of each per step."""
-    counted = np.flatnonzero(year >= 0)
-    rows = counted[np.argsort(year[counted], kind="stable")]  # year by year, rows in order
-    counts = np.bincount(year[rows], minlength=n_years)
-    depth = counts.max(initial=0)
-    addends = np.zeros((depth, n_years))  # addends[k, t]: the k-th cost of year t
-    addends[np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts),
-            year[rows]] = cost[rows]
-    total, compensation = np.zeros(n_years), np.zeros(n_years)
-    everyone = counts.min(initial=0)  # steps every year takes part in
-    with np.errstate(invalid="ignore", over="ignore"):
-        for k in range(depth):
-            y = addends[k] - compensation
-            t = total + y
-            c = t - total - y
-            c[np.isnan(c)] = 0.0  # as pandas: an infinite addend leaves no compensation
-            if k >= everyone:
-                taking = counts > k
-                t, c = np.where(taking, t, total), np.where(taking, c, compensation)
-            total, compensation = t, c
-    totals = np.full(len(cost), np.nan)
-    totals[counted] = total[year[counted]]
-    return totals
+def _year_totals(cost: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Each row's total cost of its year (`year`: codes, -1: none, total NaN), by pandas'
+    groupby sum (its compensated addition is what the table has always shown)."""
+    return pd.Series(cost).groupby(np.where(year >= 0, year, np.nan)).transform(
+        "sum").to_numpy(float)
 
 
 def allocation_table(layout, x: np.ndarray) -> pd.DataFrame:

@@ -270,6 +270,6 @@ def test_year_totals_add_as_pandas_groupby_does(seed):
         cost[rng.choice(n, 3, replace=False)] = [np.inf, np.inf, 1e308]
     frame = pd.DataFrame({"year": np.where(year >= 0, year, np.nan), "cost": cost})
     expected = frame.groupby("year")["cost"].transform("sum").to_numpy()
-    got = _year_totals(cost, year, 8)
+    got = _year_totals(cost, year)
     assert_frame_equal(pd.DataFrame({"t": got}), pd.DataFrame({"t": expected}),
                        check_exact=True)

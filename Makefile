@@ -31,14 +31,18 @@ test-all: $(STAMP)
 BENCH_CASES := .bench-cases
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --keep $(BENCH_CASES)
+	$(BIN)/python benchmarks/ranges.py $(BENCH_CASES)/nato_lp.xlsx $(BENCH_CASES)/large_lp.xlsx
 	$(BIN)/python benchmarks/routes.py $(BENCH_CASES)/nato_lp.xlsx $(BENCH_CASES)/large_lp.xlsx
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx --overhead 20
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/large_lp.xlsx --overhead 10
 
-# the long fuzz run: BURDEN_FUZZ_EXAMPLES (default 5000) corrupted workbooks, ~0.25 s each
+# the long runs: BURDEN_FUZZ_EXAMPLES (default 5000) corrupted workbooks, ~0.25 s each; and
+# 400 random scenario sequences per case re-solved in place against cold solves (~5,000)
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow tests/test_fuzz.py -k long_run
+	BURDEN_RESOLVE_EXAMPLES=400 $(BIN)/python -m pytest -q --timeout 0 -s \
+		tests/test_certified_sweeps.py -k in_place
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -352,7 +352,7 @@ def build(case: Case) -> DirectModel:
     var("P", n_cells, 0.0, np.inf)
     var("E", n_units, 0.0, case.inv_units[u_inv])
     if s["allow_shortfall"]:
-        var("S", n_tg, 0.0, np.inf)
+        var("sigma", n_tg, 0.0, 1.0)  # the shortfall as a fraction of its target
     var("cost", n_my, case.lower.ravel(), case.upper.ravel())
     var("persons", n_my, 0.0, np.repeat(case.avail, n_t))
     var("total", n_t, 0.0, np.inf)
@@ -380,7 +380,8 @@ def build(case: Case) -> DirectModel:
     d_rows, d_cols, d_coefs = contrib(cell_target, unit_target)
     parts = [(d_rows, d_cols, d_coefs)]
     if s["allow_shortfall"]:
-        parts.append((np.arange(n_tg), col("S", np.arange(n_tg)), np.ones(n_tg)))
+        short = np.nonzero(case.target > 0)[0]
+        parts.append((short, col("sigma", short), case.target[short]))
     if gamma > 0:
         # mu over (target, member allowed in its region), sorted by target then member name
         t_rep = np.repeat(np.arange(n_tg), case.allowed[:, case.t_reg].sum(axis=0))
@@ -489,10 +490,8 @@ def build(case: Case) -> DirectModel:
                        np.zeros(n_my), np.full(n_my, np.inf)))
     n = sum(len(v) for v in lower)
     if "shortfall_index" in stages:
-        positive = case.target > 0
-        weight = np.where(positive, case.priority / np.where(positive, case.target, 1.0), 0.0)
         c = np.zeros(n)
-        c[col("S", np.arange(n_tg))] = weight
+        c[col("sigma", np.arange(n_tg))] = np.where(case.target > 0, case.priority, 0.0)
         objectives["shortfall_index"] = c
     c = np.zeros(n)
     c[col("total", np.arange(n_t))] = 1.0

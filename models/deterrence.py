@@ -3,14 +3,20 @@
     contrib[m,c,g,t] = rel[m] * q[m,c] * (ef[c]*F[m,c,g,t] + ep[c]*P[m,c,g,t]
                                           + sum_{k in K_c} ek[k]*E[m,k,g,t])
 
-    gamma = 0:  sum_m contrib[m,c,g,t] + S[c,g,t] >= target[c,g,t]
-    gamma > 0:  sum_m contrib - gamma*lam[c,g,t] - sum_m mu[m,c,g,t] + S >= target
+    gamma = 0:  sum_m contrib[m,c,g,t] + target[c,g,t]*sigma[c,g,t] >= target[c,g,t]
+    gamma > 0:  sum_m contrib - gamma*lam[c,g,t] - sum_m mu[m,c,g,t] + target*sigma >= target
                 lam[c,g,t] + mu[m,c,g,t] >= contrib[m,c,g,t]       for every m
                 (Bertsimas-Sim dual form: the target holds even if any `gamma` members
                 deliver nothing there)
 
-`S` exists only when shortfall is allowed; `mu[m,.]` only for members allowed in the region
-(for the others `contrib = 0` and `mu = 0` is optimal, so the rows are left out).
+The shortfall `S[c,g,t]` of MODEL.md is stated as a fraction of its target, `sigma = S /
+target` in [0, 1] (the same optimum: `S <= target` at every optimum, since `sum_m contrib -
+gamma*lam - sum_m mu` can be brought to 0 or above): stage 1 then weighs `sigma` by the
+priority alone, with costs near 1 instead of `priority / target` (~1e-6 for money-sized
+targets, the order of HiGHS' dual feasibility tolerance). `sigma` exists only when shortfall
+is allowed, and enters only the rows of positive targets; `mu[m,.]` only for members allowed
+in the region (for the others `contrib = 0` and `mu = 0` is optimal, so the rows are left
+out).
 
 | symbol | workbook |
 |---|---|
@@ -90,13 +96,15 @@ def add_deterrence(model, layout: Layout, gamma: int, allow_shortfall: bool) -> 
     rows, cols, coefs = contribution_terms(layout, keys, "targets")
     parts = [(rows, cols, coefs)]
     if allow_shortfall:
-        parts.append((np.arange(n), layout.column("S", np.arange(n)), np.ones(n)))
+        target = targets["target"].to_numpy(float)
+        positive = np.nonzero(target > 0)[0]
+        parts.append((positive, layout.column("sigma", positive), target[positive]))
     if gamma > 0:
         # mu over (member, target) for members allowed in the target's region
         links = robust_links(layout)
         layout.robust_links = links
-        layout.var(model, "lam", n, 0.0, np.inf)
-        layout.var(model, "mu", len(links), 0.0, np.inf)
+        layout.var(model, "lam", n, 0.0, np.inf, unit=layout.measure["deterrence"])
+        layout.var(model, "mu", len(links), 0.0, np.inf, unit=layout.measure["deterrence"])
         parts.append((np.arange(n), layout.column("lam", np.arange(n)), np.full(n, -gamma)))
         parts.append((links["target_row"].to_numpy(), layout.column("mu", np.arange(len(links))),
                       -np.ones(len(links))))

@@ -13,7 +13,7 @@ global column order (`Layout.columns`), so a family states its rows as three arr
 | `M`, `C`, `G`, `T`, `K` | `members`, `capabilities`, `regions`, `years`, `equipment` | members, capabilities, targets (regions, years), equipment |
 | `F[m,c,g,t]`, `P[m,c,g,t]` | `model.F`, `model.P` over `cells` | - |
 | `E[m,k,g,t]` | `model.E` over `units` | inventory (`inv[m,k] > 0`) |
-| `S[c,g,t]` | `model.S` over `targets` | targets (when `allow_shortfall`) |
+| `sigma[c,g,t]` = `S[c,g,t] / target[c,g,t]` | `model.sigma` over `targets`, in [0, 1] | targets (when `allow_shortfall`) |
 | `cost[m,t]`, `persons[m,t]` | `model.cost`, `model.persons` over `member_years` | - |
 | `total[t]` | `model.total` over `years` | - |
 """
@@ -43,12 +43,13 @@ class Layout:
     member_years: pd.DataFrame  # member, year, gdp, lower, upper, avail, share (one per cost)
     cells: pd.DataFrame  # member, capability, region, year, effect_f, effect_p, pcost
     units: pd.DataFrame  # member, equipment, capability, region, year, effect, ucost, crew, inv
-    targets: pd.DataFrame  # capability, region, year, target, priority, shortfall_weight
+    targets: pd.DataFrame  # capability, region, year, target, priority
     shares: pd.DataFrame  # fair shares, index member, columns years
     columns: list = field(default_factory=list)  # every VarData in global order
     offsets: dict = field(default_factory=dict)  # component name -> first global column
-    # column bounds and integrality, in the global order (`lower`, `upper`, `integer`):
-    # each `var` adds its part, joined into one array when first asked for
+    # column bounds, integrality and units of measure, in the global order (`lower`,
+    # `upper`, `integer`, `column_unit`): each `var` adds its part, joined into one array
+    # when first asked for
     bound_parts: list = field(default_factory=list, repr=False)
     size: int = 0  # columns declared so far
     families: dict = field(default_factory=dict)  # constraint name -> family label
@@ -70,6 +71,7 @@ class Layout:
     codes: dict = field(default_factory=dict)
     sizes: dict = field(default_factory=dict)
     model: object = None  # the Pyomo ConcreteModel, when `build_model` built one
+    measure: dict = field(default_factory=dict)  # `units_of_measure`: money, persons, ...
     cache: StructureCache | None = None  # structural pieces kept across cases (a Resolver's)
 
     def column(self, name: str, positions) -> np.ndarray:
@@ -92,19 +94,25 @@ class Layout:
     def integer(self) -> np.ndarray:
         return self._bounds()[2]
 
+    @property
+    def column_unit(self) -> np.ndarray:
+        """Each column's unit of measure (`units_of_measure`): the solver sees `x / unit`."""
+        return self._bounds()[3]
+
     def _bounds(self) -> list:
-        """[lower, upper, integer] over every column declared (one array each, which the
-        families then edit in place)."""
+        """[lower, upper, integer, unit] over every column declared (one array each, which
+        the families then edit in place)."""
         if len(self.bound_parts) != 1:
             joined = [np.concatenate([part[k] for part in self.bound_parts])
                       if self.bound_parts else np.zeros(0, dtype=bool if k == 2 else float)
-                      for k in range(3)]
+                      for k in range(4)]
             self.bound_parts = [joined]
         return self.bound_parts[0]
 
-    def var(self, model, name, size, lower, upper, integer=None):
-        """Declare `model.<name>` over `range(size)` and register its columns and bounds.
-        With `model=None` (matrix mode) only the columns are registered."""
+    def var(self, model, name, size, lower, upper, integer=None, unit: float = 1.0):
+        """Declare `model.<name>` over `range(size)` and register its columns, bounds and
+        unit of measure (`units_of_measure`; integer columns keep 1). With `model=None`
+        (matrix mode) only the columns are registered."""
         component = None
         self.offsets[name] = self.size
         if model is not None:
@@ -115,7 +123,7 @@ class Layout:
             self.columns.extend(component.values())
         flags = np.zeros(size, dtype=bool) if integer is None else np.asarray(integer, bool)
         self.bound_parts.append([np.array(_values(lower, size)), np.array(_values(upper, size)),
-                                 flags])
+                                 flags, np.where(flags, 1.0, float(unit))])
         self.size += size
         return component
 
@@ -209,10 +217,6 @@ def build_layout(inputs, cache: StructureCache | None = None) -> Layout:
     units, unit_codes = _units(inputs, sets, allowed, rel, q, cache)
 
     targets = inputs.targets.reset_index(drop=True)
-    target = targets["target"].to_numpy(float)
-    positive = target > 0
-    targets["shortfall_weight"] = np.where(
-        positive, targets["priority"].to_numpy(float) / np.where(positive, target, 1.0), 0.0)
 
     layout = Layout(members=members, capabilities=capabilities, regions=regions, years=years,
                     member_years=member_years, cells=cells, units=units, targets=targets,
@@ -400,22 +404,52 @@ def positions_within(counts) -> np.ndarray:
     return np.arange(int(counts.sum())) - starts
 
 
+def power_of_two(value: float) -> float:
+    """The power of two nearest `value` (1 for a value that is not positive and finite):
+    dividing by it is exact in floating point."""
+    if not (np.isfinite(value) and value > 0):
+        return 1.0
+    return float(2.0 ** np.round(np.log2(value)))
+
+
+def units_of_measure(layout: Layout) -> dict:
+    """The units the solver counts each kind of quantity in, powers of two of the case's own
+    typical magnitudes, so that HiGHS' absolute tolerances (1e-7) act on numbers near 1:
+    money, a typical member's yearly defence bill (2% of the median `gdp[m,t]`); persons,
+    the median of `avail[m]`; deterrence, the median positive target; burden, 1/64 (a
+    share of GDP). The model's mathematics is unchanged: only the columns handed to the
+    solver are divided by their unit (`optimizer.highs_adapter.Scaling`)."""
+    def median(values):
+        values = np.asarray(values, float)
+        values = values[np.isfinite(values) & (values > 0)]
+        return float(np.median(values)) if len(values) else 1.0
+
+    my = layout.member_years
+    return {"money": power_of_two(0.02 * median(my["gdp"])),
+            "persons": power_of_two(median(my["avail"])),
+            "deterrence": power_of_two(median(layout.targets["target"])),
+            "burden": 2.0 ** -6}
+
+
 def declare_variables(model, layout: Layout, settings) -> None:
     """Every variable of MODEL.md (all >= 0), sparse, in one global column order.
     `cost[m,t]`, `persons[m,t]` and `total[t]` are variables defined by one equality row each
     (MODEL.md's implementation note); their commitments and personnel bounds are set by those
     families."""
     n_cells, n_units = len(layout.cells), len(layout.units)
-    layout.var(model, "F", n_cells, 0.0, np.inf)
-    layout.var(model, "P", n_cells, 0.0, np.inf)
+    unit = layout.measure = units_of_measure(layout)
+    money, persons = unit["money"], unit["persons"]
+    layout.var(model, "F", n_cells, 0.0, np.inf, unit=money)
+    layout.var(model, "P", n_cells, 0.0, np.inf, unit=persons)
     layout.var(model, "E", n_units, 0.0, layout.units["inv"].to_numpy(),
                integer=layout.units["integer"].to_numpy(bool))
-    if settings.allow_shortfall:
-        layout.var(model, "S", len(layout.targets), 0.0, np.inf)
+    if settings.allow_shortfall:  # the shortfall as a fraction of its target
+        layout.var(model, "sigma", len(layout.targets), 0.0, 1.0)
     n_my = len(layout.member_years)
-    layout.var(model, "cost", n_my, 0.0, np.inf)
-    layout.var(model, "persons", n_my, 0.0, np.inf)
-    layout.var(model, "total", len(layout.years), 0.0, np.inf)
+    layout.var(model, "cost", n_my, 0.0, np.inf, unit=money)
+    layout.var(model, "persons", n_my, 0.0, np.inf, unit=persons)
+    members = power_of_two(max(len(layout.members), 1))
+    layout.var(model, "total", len(layout.years), 0.0, np.inf, unit=money * members)
 
 
 def add_rows(model, layout: Layout, name: str, family: str, rows, cols, coefs, lower, upper):

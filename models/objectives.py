@@ -1,6 +1,7 @@
 """Stage objectives (MODEL.md, "Objectives, solved lexicographically").
 
     SI         = sum_{c,g,t: target>0} priority[c,g,t] * S[c,g,t] / target[c,g,t]
+               = sum_{c,g,t: target>0} priority[c,g,t] * sigma[c,g,t]
     total cost = sum_{m,t} cost[m,t] = sum_t total[t]
     max burden = Z,  with  cost[m,t] - gdp[m,t] * Z <= 0     (Z >= burden[m,t], in money units)
     deviation  = sum_{m,t} dev[m,t],  with  dev >= cost - s*total  and  dev >= s*total - cost
@@ -64,15 +65,15 @@ def add_objectives(model, layout: Layout, settings) -> list[str]:
     own = np.arange(n_my)
     if "shortfall_index" in stages:
         targets = layout.targets
-        weight = targets["shortfall_weight"].to_numpy(float)
-        keep = weight > 0
-        _objective(model, layout, "shortfall_index",
-                   layout.column("S", np.arange(len(targets))[keep]), weight[keep])
+        weight = np.where(targets["target"].to_numpy(float) > 0,
+                          targets["priority"].to_numpy(float), 0.0)
+        keep = np.nonzero(weight > 0)[0]
+        _objective(model, layout, "shortfall_index", layout.column("sigma", keep), weight[keep])
     n_years = len(layout.years)
     _objective(model, layout, "total_cost", layout.column("total", np.arange(n_years)),
                np.ones(n_years))
     if "max_burden" in stages:
-        layout.var(model, "Z", 1, 0.0, np.inf)
+        layout.var(model, "Z", 1, 0.0, np.inf, unit=layout.measure["burden"])
         add_rows(model, layout, "max_burden_definition", "objective",
                  rows=np.concatenate([own, own]),
                  cols=np.concatenate([layout.column("cost", own),
@@ -81,7 +82,7 @@ def add_objectives(model, layout: Layout, settings) -> list[str]:
                  lower=np.full(n_my, -np.inf), upper=np.zeros(n_my))
         _objective(model, layout, "max_burden", layout.column("Z", [0]), [1.0])
     if "deviation" in stages:
-        layout.var(model, "dev", n_my, 0.0, np.inf)
+        layout.var(model, "dev", n_my, 0.0, np.inf, unit=layout.measure["money"])
         share = my["share"].to_numpy(float)
         total_col = layout.column("total", np.searchsorted(layout.years, my["year"].to_numpy()))
         rows = np.concatenate([own, own, own])

@@ -111,6 +111,26 @@ def _jsonable(value):
     return value
 
 
+def certificate_sentence(summary: dict) -> str:
+    """Whether every stage's optimum carries a certificate, with its largest residual."""
+    if not summary.get("certified"):
+        return "optimum: not certified (a stage stopped early); see the stages sheet"
+    routes = summary.get("second_routes") or 0
+    again = f"; {routes} stage{'s' if routes != 1 else ''} solved by a second route" \
+        if routes else ""
+    return (f"optimum: certified (largest residual {summary['max_residual']:.1e}, duality gap "
+            f"{summary['max_gap']:.1e}{again})")
+
+
+def certification_line(table) -> str:
+    """How many scenarios' optima were certified, and how many needed a second route."""
+    solved = table[table["status"].isin(("optimal", "optimal_with_shortfall"))]
+    certified = int((solved["certified"] == True).sum())  # noqa: E712 - None is not True
+    again = int((solved["second_routes"].fillna(0) > 0).sum())
+    return (f"certified optima: {certified} of {len(solved)} solved scenarios; "
+            f"{again} needed a second solver route")
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -147,6 +167,8 @@ def _print_summary(result, written: Path) -> None:
     from .brief import brief_lines
 
     click.echo(f"status: {result.status}")
+    if result.solved:
+        click.echo(certificate_sentence(result.summary))
     for line in result.brief or brief_lines(result):
         click.echo(line)
     for line in result.warnings:
@@ -223,6 +245,7 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
     counts = table["status"].value_counts().to_dict()
     click.echo(f"{len(table)} of {total} scenarios: " +
                ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    click.echo(certification_line(table))
     click.echo(f"sweep workbook: {output}")
     sys.exit(EXIT_SOLVED)
 

@@ -24,6 +24,15 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from .certificate import (
+    FIRST_ROUTE,
+    Certificate,
+    certify_lp,
+    certify_mip,
+    failed,
+    integrality_residual,
+)
+
 INF = highspy.kHighsInf
 STAGE_RELATIVE = 1e-6  # keep stage k within (1 + 1e-6) of its optimum ...
 STAGE_ABSOLUTE = 1e-9  # ... plus 1e-9 (MODEL.md)
@@ -61,6 +70,7 @@ class CompiledModel:
     objectives: dict  # name -> dense cost vector over columns
     blocks: list  # (constraint name, first row, count)
     pattern: MatrixPattern | None = None  # entry order (`assemble(.., keep_pattern=True)`)
+    column_unit: np.ndarray | None = None  # each column's unit of measure (see `Scaling`)
 
     @property
     def is_mip(self) -> bool:
@@ -120,7 +130,7 @@ def assemble(layout, previous: CompiledModel | None = None,
                          col_lower=np.asarray(layout.lower, float),
                          col_upper=np.asarray(layout.upper, float),
                          integer=np.asarray(layout.integer, bool), objectives=objectives,
-                         blocks=blocks, pattern=pattern)
+                         blocks=blocks, pattern=pattern, column_unit=layout.column_unit)
 
 
 def _global_entries(entries: list, starts: list) -> tuple[np.ndarray, np.ndarray]:
@@ -226,7 +236,7 @@ def compile_model(model) -> CompiledModel:
                          col_lower=np.asarray(layout.lower, float),
                          col_upper=np.asarray(layout.upper, float),
                          integer=np.asarray(layout.integer, bool), objectives=objectives,
-                         blocks=blocks)
+                         blocks=blocks, column_unit=layout.column_unit)
 
 
 @dataclass
@@ -263,41 +273,135 @@ class Edits:
         return cls(columns, rows, coefficients)
 
 
+def powers_of_two(values: np.ndarray) -> np.ndarray:
+    """The power of two nearest each value (1 where a value is not positive and finite)."""
+    values = np.asarray(values, float)
+    ok = np.isfinite(values) & (values > 0)
+    return np.where(ok, 2.0 ** np.round(np.log2(np.where(ok, values, 1.0))), 1.0)
+
+
+def _entry_columns(matrix: sp.csc_array) -> np.ndarray:
+    return np.repeat(np.arange(matrix.shape[1]), np.diff(matrix.indptr))
+
+
+class Scaling:
+    """How a compiled model is handed to HiGHS: column `j` counted in its unit of measure
+    `D_j` (`x = D x'`, `CompiledModel.column_unit`), then row `i` multiplied by `R_i`, the
+    power of two that brings its largest coefficient nearest 1, and each objective or added
+    row by the power of two that does the same for its coefficients. Every factor is a power
+    of two, so the scaled numbers are the model's own, exactly. HiGHS then solves
+
+        minimise (s c D) . x'  subject to  R rl <= (R A D) x' <= R ru,  cl / D <= x' <= cu / D
+
+    and its answer maps back as `x = D x'`, row duals `y = R y' / s`. The factors are fixed
+    by the first model a session holds, so a numbers-only case is still an in-place edit."""
+
+    def __init__(self, compiled: CompiledModel):
+        n_cols = compiled.matrix.shape[1]
+        unit = compiled.column_unit
+        self.column = np.ones(n_cols) if unit is None else np.asarray(unit, float)
+        by_column = compiled.matrix.copy()
+        by_column.data = np.abs(by_column.data) * self.column[_entry_columns(by_column)]
+        largest = np.zeros(compiled.matrix.shape[0])
+        np.maximum.at(largest, by_column.indices, by_column.data)
+        self.row = 1.0 / powers_of_two(largest)
+
+    def matrix(self, matrix: sp.csc_array) -> sp.csc_array:
+        scaled = matrix.copy()
+        scaled.data = scaled.data * self.row[scaled.indices] * self.column[
+            _entry_columns(scaled)]
+        return scaled
+
+    def coefficient(self, row: int, column: int, value: float) -> float:
+        return value * self.row[row] * self.column[column]
+
+    def objective(self, costs: np.ndarray) -> tuple[np.ndarray, float]:
+        """The costs HiGHS minimises for `costs`, and their factor `s`."""
+        scaled = np.asarray(costs, float) * self.column
+        largest = float(np.abs(scaled).max()) if len(scaled) else 0.0
+        factor = 1.0 / float(powers_of_two(largest))
+        return scaled * factor, factor
+
+
+def coefficient_ranges(matrix, costs, col_lower, col_upper, row_lower, row_upper) -> dict:
+    """The smallest and largest nonzero magnitude of the matrix, the costs, the finite
+    column bounds and the finite row bounds (as HiGHS prints them when it starts)."""
+    def span(values):
+        values = np.abs(np.asarray(values, float))
+        values = values[np.isfinite(values) & (values > 0)]
+        return (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
+
+    return {"matrix": span(matrix.data), "cost": span(costs),
+            "bound": span(np.concatenate([col_lower, col_upper])),
+            "rhs": span(np.concatenate([row_lower, row_upper]))}
+
+
+#: The routes a stage is solved again by, in order, when its first answer carries no
+#: certificate: each starts cold (the solver's basis and solution cleared).
+LP_ROUTES = (
+    ("cold start, presolve off", {"presolve": "off"}),
+    ("interior point with crossover", {"solver": "ipm", "run_crossover": "on"}),
+    ("tight tolerances", {"presolve": "off", "primal_feasibility_tolerance": 1e-10,
+                          "dual_feasibility_tolerance": 1e-10}),
+)
+MIP_ROUTES = (
+    ("cold start, presolve off", {"presolve": "off"}),
+    ("tight tolerances", {"presolve": "off", "mip_feasibility_tolerance": 1e-9,
+                          "primal_feasibility_tolerance": 1e-10,
+                          "dual_feasibility_tolerance": 1e-10}),
+)
+
+
+@dataclass
 class StageOutcome:
     """What one stage's `minimise` found: status (optimal, infeasible, time_limit, error),
-    objective value, and the solution `x` (None without one). A session made with
-    `lazy_solution=True` fetches `x` from HiGHS only when it is first asked for (a list
-    conversion of ~17 ms on the large case's 258k columns, wasted on the stages before the
-    last); it must be asked before that session runs again."""
+    the value of `costs . x` (in the costs' own units), the solution `x` (None without one),
+    its certificate (`optimizer.certificate`), the route that gave it (`FIRST_ROUTE` or one
+    of `LP_ROUTES` / `MIP_ROUTES`), and the certificate of the first answer when another
+    route was needed."""
 
-    def __init__(self, status: str, value: float | None, x: np.ndarray | None = None,
-                 message: str = "", fetch=None):
-        self.status, self.value, self.message = status, value, message
-        self._x, self._fetch = x, fetch
+    status: str
+    value: float | None = None
+    x: np.ndarray | None = None
+    message: str = ""
+    certificate: Certificate | None = None
+    route: str = FIRST_ROUTE
+    rejected: Certificate | None = None
 
     @property
     def has_solution(self) -> bool:
-        return self._x is not None or self._fetch is not None
+        return self.x is not None
 
     @property
-    def x(self) -> np.ndarray | None:
-        if self._x is None and self._fetch is not None:
-            self._x, self._fetch = self._fetch(), None
-        return self._x
+    def certified(self) -> bool:
+        return self.certificate is not None and self.certificate.holds
+
+
+@dataclass
+class BoundRow:
+    """A row the stages add: `costs . x <= upper` (a "keep stage k" row, or a frontier's
+    deviation bound); `upper` is infinite while the row is not in force."""
+
+    row: int
+    costs: np.ndarray
+    upper: float
+    factor: float = 1.0  # the row as HiGHS holds it: factor * (costs * D) . x' <= factor*upper
 
 
 class HighsSession:
-    """One HiGHS instance holding the compiled model through every stage."""
+    """One HiGHS instance holding the compiled model through every stage. Every optimum it
+    returns has been certified on the compiled matrices (`optimizer.certificate`), or solved
+    again by the routes of `LP_ROUTES` / `MIP_ROUTES` until one is; a stage none of them can
+    certify comes back as status `error`."""
 
-    def __init__(self, compiled: CompiledModel, mip_gap: float = 1e-6, threads: int = 1,
-                 lazy_solution: bool = False):
+    def __init__(self, compiled: CompiledModel, mip_gap: float = 1e-6, threads: int = 1):
         self.compiled = compiled
-        self.lazy_solution = lazy_solution
         self.run_seconds = 0.0  # wall-clock seconds inside `Highs.run` (benchmarks/)
         self.highs = quiet_highs()
         self.highs.setOptionValue("threads", threads)
         self.highs.setOptionValue("random_seed", 0)
-        self.highs.setOptionValue("mip_rel_gap", float(mip_gap))
+        self.mip_gap = float(mip_gap)
+        self.highs.setOptionValue("mip_rel_gap", self.mip_gap)
         self.highs.setOptionValue("mip_abs_gap", 0.0)
         if compiled.is_mip:
             # HiGHS 1.16's MIP presolve, with dominated-column (rule 5) and forcing-column
@@ -306,10 +410,25 @@ class HighsSession:
             # 0.045173, which the LP relaxation and presolve-off both confirm):
             # tests/test_formulation.py::test_mip_presolve_keeps_the_true_optimum.
             self.highs.setOptionValue("presolve_rule_off", MIP_PRESOLVE_RULES_OFF)
+        self.scaling = Scaling(compiled)
+        self._scale(compiled)
         self.highs.passModel(self._lp())
-        self.costs = np.zeros(compiled.matrix.shape[1])  # the column costs HiGHS holds
-        self.keep_rows: list[tuple[int, np.ndarray]] = []  # (row, costs), stage order
+        self.costs = np.zeros(compiled.matrix.shape[1])  # the (scaled) costs HiGHS holds
+        self.cost_factor = 1.0  # `s` of those costs
+        self.bound_rows: list[BoundRow] = []  # keep rows (stage order), then bound rows
+        self.keep_rows: list[BoundRow] = []  # the keep rows among them
         self.kept = 0  # keep rows in force for the case being solved
+        self.fixed_duals: tuple[np.ndarray, np.ndarray] | None = None  # MIP: (x, row duals)
+
+    def _scale(self, compiled: CompiledModel) -> None:
+        """The model as HiGHS holds it (`Scaling`): matrix and bounds, kept for the
+        certificate, which is computed on them and the solver's scaled answer."""
+        scaling = self.scaling
+        self.matrix = scaling.matrix(compiled.matrix)
+        self.col_lower = compiled.col_lower / scaling.column
+        self.col_upper = compiled.col_upper / scaling.column
+        self.row_lower = compiled.row_lower * scaling.row
+        self.row_upper = compiled.row_upper * scaling.row
 
     def _lp(self) -> highspy.HighsLp:
         c = self.compiled
@@ -317,26 +436,63 @@ class HighsSession:
         n_rows, n_cols = c.matrix.shape
         lp.num_col_, lp.num_row_ = n_cols, n_rows
         lp.col_cost_ = np.zeros(n_cols)
-        lp.col_lower_, lp.col_upper_ = c.col_lower, c.col_upper
-        lp.row_lower_, lp.row_upper_ = c.row_lower, c.row_upper
+        lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = c.matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = c.matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = c.matrix.data.astype(float)
+        lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = self.matrix.data.astype(float)
         if c.is_mip:
             lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
                                highspy.HighsVarType.kContinuous for flag in c.integer]
         return lp
 
     def minimise(self, costs: np.ndarray, seconds_left: float | None) -> StageOutcome:
-        """Minimise `costs . x` over the model as it stands (only changed costs are sent)."""
-        h = self.highs
+        """Minimise `costs . x` over the model as it stands (only changed costs are sent), and
+        certify the answer; on a failed certificate solve again by each route in turn."""
+        started = time.perf_counter()
         costs = np.asarray(costs, float)
-        changed = np.nonzero(self.costs != costs)[0].astype(np.int32)
+        scaled, self.cost_factor = self.scaling.objective(costs)
+        changed = np.nonzero(self.costs != scaled)[0].astype(np.int32)
         if len(changed):
-            h.changeColsCost(len(changed), changed, costs[changed])
-            self.costs = costs
-        h.setOptionValue("time_limit", float(seconds_left) if seconds_left else INF)
+            self.highs.changeColsCost(len(changed), changed, scaled[changed])
+            self.costs = scaled
+        outcome = self._attempt(costs, seconds_left, started)
+        # an "infeasible" verdict is confirmed from a cold start too (after a warm start,
+        # or with keep rows in force, it would be wrong: the last optimum satisfies them)
+        if outcome.certified or outcome.status not in ("optimal", "infeasible"):
+            return outcome
+        first = outcome
+        for route, options in (MIP_ROUTES if self.compiled.is_mip else LP_ROUTES):
+            self.highs.clearSolver()
+            saved = {key: _option(self.highs, key) for key in options}
+            for key, value in options.items():
+                self.highs.setOptionValue(key, value)
+            try:
+                outcome = self._attempt(costs, seconds_left, started)
+            finally:
+                for key, value in saved.items():
+                    self.highs.setOptionValue(key, value)
+            outcome.route, outcome.rejected = route, first.certificate
+            if outcome.certified or outcome.status == "time_limit" or (
+                    first.status == outcome.status == "infeasible"):
+                break
+        if outcome.status == "optimal" and not outcome.certified:
+            residual = first.certificate.failure() if first.certificate else first.status
+            outcome = StageOutcome(
+                "error", message=f"no route gave a certified optimum (first answer: {residual}; "
+                f"last route, {outcome.route}: {outcome.certificate.failure()})",
+                certificate=outcome.certificate, route=outcome.route,
+                rejected=first.certificate)
+        return outcome
+
+    def _attempt(self, costs: np.ndarray, seconds_left: float | None,
+                 started: float) -> StageOutcome:
+        """One run of HiGHS on the model as it stands, certified when it says optimal."""
+        h = self.highs
+        left = None if seconds_left is None else max(seconds_left - (time.perf_counter() -
+                                                                     started), 1e-3)
+        h.setOptionValue("time_limit", float(left) if left else INF)
         self._run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
@@ -344,44 +500,103 @@ class HighsSession:
             self._run()
             h.setOptionValue("presolve", "choose")
             status = h.getModelStatus()
-        x, value, fetch = None, None, None
+        x, value, solution, scaled = None, None, None, None
         if h.getInfo().primal_solution_status == 2:  # feasible
-            if self.lazy_solution:
-                fetch = self._solution
-                value = float(h.getInfo().objective_function_value)
-            else:
-                x = self._solution()
-                value = float(np.dot(costs, x))
+            solution = h.getSolution()
+            scaled = np.asarray(solution.col_value, dtype=float)
+            x = scaled * self.scaling.column
+            value = float(np.dot(costs, x))
         if status == highspy.HighsModelStatus.kOptimal:
-            return StageOutcome("optimal", value, x, fetch=fetch)
+            certificate = failed("the solver gave no solution") if x is None else \
+                self._certify(scaled, x, solution)
+            return StageOutcome("optimal", value, x, certificate=certificate)
         if status == highspy.HighsModelStatus.kInfeasible:
-            return StageOutcome("infeasible", None)
+            return StageOutcome("infeasible")
         if status in (highspy.HighsModelStatus.kTimeLimit,
                       highspy.HighsModelStatus.kInterrupt):
-            return StageOutcome("time_limit", value, x, "time limit reached", fetch=fetch)
-        return StageOutcome("error", value, x, f"HiGHS: {h.modelStatusToString(status)}",
-                            fetch=fetch)
+            return StageOutcome("time_limit", value, x, "time limit reached")
+        return StageOutcome("error", value, x, f"HiGHS: {h.modelStatusToString(status)}")
+
+    def _active_rows(self) -> list[BoundRow]:
+        return [row for row in self.bound_rows if np.isfinite(row.upper)]
+
+    def _certify(self, x: np.ndarray, answer: np.ndarray, solution) -> Certificate:
+        """The certificate of HiGHS' answer `x` (scaled columns) on the model as it is
+        held (`_scale`; `answer` is the same in the model's units): every factor is a power of
+        two, so residuals in these units are the model's own residuals measured in its units
+        of measure."""
+        c = self.compiled
+        n_rows = c.matrix.shape[0]
+        costs = self.costs
+        active = self._active_rows()
+        keep = [(row.factor * row.costs * self.scaling.column, row.factor * row.upper)
+                for row in active]
+        if not c.is_mip:
+            if not solution.dual_valid:
+                return failed("the solver gave no row duals")
+            duals = np.asarray(solution.row_dual, dtype=float)
+            y = np.concatenate([duals[:n_rows], duals[[row.row for row in active]]])
+            return certify_lp(self.matrix, self.row_lower, self.row_upper, self.col_lower,
+                              self.col_upper, costs, x, y, keep)
+        bound = float(self.highs.getInfo().mip_dual_bound)  # before the LP below runs
+        integrality = integrality_residual(x, c.integer)
+        incumbent = x.copy()
+        incumbent[c.integer] = np.round(incumbent[c.integer])
+        duals = self._fixed_lp_duals(incumbent)
+        self.fixed_duals = None if duals is None else (
+            answer, duals[:n_rows] * self.scaling.row / self.cost_factor)
+        if duals is None:
+            lp = failed("the LP with the integers fixed has no certified optimum")
+        else:
+            y = np.concatenate([duals[:n_rows], duals[[row.row for row in active]]])
+            lower = np.where(c.integer, incumbent, self.col_lower)
+            upper = np.where(c.integer, incumbent, self.col_upper)
+            lp = certify_lp(self.matrix, self.row_lower, self.row_upper, lower, upper, costs,
+                            incumbent, y, keep)
+        return certify_mip(lp, integrality, float(np.dot(costs, x)), bound, self.mip_gap)
+
+    def _fixed_lp_duals(self, incumbent: np.ndarray) -> np.ndarray | None:
+        """Row duals (every row of the instance) of the LP with the integer columns fixed at
+        `incumbent`; the integers are restored afterwards."""
+        h = self.highs
+        c = self.compiled
+        fixed = np.nonzero(c.integer)[0].astype(np.int32)
+        h.changeColsIntegrality(len(fixed), fixed,
+                                np.full(len(fixed), highspy.HighsVarType.kContinuous))
+        h.changeColsBounds(len(fixed), fixed, incumbent[fixed], incumbent[fixed])  # unit 1
+        try:
+            h.setOptionValue("time_limit", INF)
+            self._run()
+            duals = None
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                solution = h.getSolution()
+                if solution.dual_valid:
+                    duals = np.asarray(solution.row_dual, dtype=float)
+        finally:
+            h.changeColsBounds(len(fixed), fixed, self.col_lower[fixed], self.col_upper[fixed])
+            h.changeColsIntegrality(len(fixed), fixed,
+                                    np.full(len(fixed), highspy.HighsVarType.kInteger))
+        return duals
 
     def _run(self) -> None:
         started = time.perf_counter()
         self.highs.run()
         self.run_seconds += time.perf_counter() - started
 
-    def _solution(self) -> np.ndarray:
-        return np.fromiter(self.highs.allVariableValues(), dtype=float,
-                           count=self.compiled.matrix.shape[1])
-
     def set_mip_gap(self, gap: float) -> None:
-        self.highs.setOptionValue("mip_rel_gap", float(gap))
+        self.mip_gap = float(gap)
+        self.highs.setOptionValue("mip_rel_gap", self.mip_gap)
 
     def start(self) -> None:
         """Begin the stages of a case: every keep row is freed (bounds -inf..inf) and re-used,
         coefficients and bound edited in place, as the stages come; deleting rows instead
         would cost HiGHS its basis."""
         if self.keep_rows:
-            rows = np.array([row for row, _ in self.keep_rows], dtype=np.int32)
+            rows = np.array([row.row for row in self.keep_rows], dtype=np.int32)
             self.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -INF),
                                         np.full(len(rows), INF))
+            for row in self.keep_rows:
+                row.upper = INF
         self.kept = 0
 
     def update(self, compiled: CompiledModel, edits: Edits | None = None) -> bool:
@@ -393,74 +608,74 @@ class HighsSession:
             return False
         self.start()
         h = self.highs
+        self.compiled = compiled
+        self._scale(compiled)
         if len(edits.columns):
             h.changeColsBounds(len(edits.columns), edits.columns,
-                               compiled.col_lower[edits.columns],
-                               compiled.col_upper[edits.columns])
+                               self.col_lower[edits.columns], self.col_upper[edits.columns])
         if len(edits.rows):
-            h.changeRowsBounds(len(edits.rows), edits.rows, compiled.row_lower[edits.rows],
-                               compiled.row_upper[edits.rows])
+            h.changeRowsBounds(len(edits.rows), edits.rows, self.row_lower[edits.rows],
+                               self.row_upper[edits.rows])
         for row, col, value in edits.coefficients:
-            h.changeCoeff(row, col, value)
-        self.compiled = compiled
+            h.changeCoeff(row, col, self.scaling.coefficient(row, col, value))
         return True
 
     def keep(self, costs: np.ndarray, value: float) -> None:
-        """Row `costs . x <= value * (1 + 1e-6) + 1e-9` (keep this stage's optimum): the next
-        keep row of this session, added the first time and edited in place after `start`."""
-        bound = value * (1 + STAGE_RELATIVE) + STAGE_ABSOLUTE if value >= 0 else \
-            value * (1 - STAGE_RELATIVE) + STAGE_ABSOLUTE
+        """Row `costs . x <= keep_bound(value)` (keep this stage's optimum): the next keep
+        row of this session, added the first time and edited in place after `start`."""
+        bound = keep_bound(value)
         costs = np.asarray(costs, float)
         h = self.highs
         if self.kept < len(self.keep_rows):
-            row, before = self.keep_rows[self.kept]
-            if before is not costs:
-                changed = np.nonzero(before != costs)[0]  # a zero removes the entry
-                for column, coefficient in zip(changed.tolist(), costs[changed].tolist()):
-                    h.changeCoeff(row, column, coefficient)
-            h.changeRowBounds(row, -INF, bound)
-            self.keep_rows[self.kept] = (row, costs)  # stage objectives are never edited
+            kept = self.keep_rows[self.kept]
+            if kept.costs is not costs:
+                changed = np.nonzero(kept.costs != costs)[0]  # a zero removes the entry
+                held = kept.factor * costs * self.scaling.column
+                for column, coefficient in zip(changed.tolist(), held[changed].tolist()):
+                    h.changeCoeff(kept.row, column, coefficient)
+            h.changeRowBounds(kept.row, -INF, kept.factor * bound)
+            kept.costs, kept.upper = costs, bound
         else:
-            index = np.nonzero(costs)[0]
-            h.addRow(-INF, bound, len(index), index.astype(np.int32), costs[index])
-            self.keep_rows.append((h.getNumRow() - 1, costs))
+            kept = self._add_row(costs, bound)
+            self.keep_rows.append(kept)
         self.kept += 1
+
+    def _add_row(self, costs: np.ndarray, upper: float) -> BoundRow:
+        """Row `costs . x <= upper`, scaled as `Scaling` scales an objective."""
+        held, factor = self.scaling.objective(costs)
+        index = np.nonzero(held)[0]
+        self.highs.addRow(-INF, factor * upper, len(index), index.astype(np.int32),
+                          held[index])
+        row = BoundRow(self.highs.getNumRow() - 1, costs, float(upper), factor)
+        self.bound_rows.append(row)
+        return row
 
     def add_bound_row(self, costs: np.ndarray, upper: float) -> int:
         """Row `costs . x <= upper`, whose bound `set_row_upper` can move later; its index."""
-        index = np.nonzero(costs)[0]
-        self.highs.addRow(-INF, float(upper), len(index), index.astype(np.int32),
-                          np.asarray(costs[index], float))
-        return self.highs.getNumRow() - 1
+        return self._add_row(np.asarray(costs, float), float(upper)).row
 
     def set_row_upper(self, row: int, upper: float) -> None:
-        self.highs.changeRowBounds(int(row), -INF, float(upper))
+        for bound_row in self.bound_rows:
+            if bound_row.row == row:
+                bound_row.upper = float(upper)
+                self.highs.changeRowBounds(int(row), -INF, bound_row.factor * float(upper))
 
     def row_duals(self, costs: np.ndarray, x: np.ndarray) -> np.ndarray | None:
-        """Duals of the model's rows at the current stage. For a MIP, the LP with the integer
-        columns fixed at `x` is solved (then the integers are restored)."""
-        h = self.highs
-        c = self.compiled
-        n_rows = c.matrix.shape[0]
-        if not c.is_mip:
-            solution = h.getSolution()
+        """Duals of the model's rows at the current stage. For a MIP, those of the LP with
+        the integer columns fixed at `x` (computed when the stage was certified)."""
+        n_rows = self.compiled.matrix.shape[0]
+        to_model = self.scaling.row / self.cost_factor  # y = R y' / s
+        if not self.compiled.is_mip:
+            solution = self.highs.getSolution()
             if not solution.dual_valid:
                 return None
-            return np.asarray(solution.row_dual)[:n_rows]
-        fixed = np.nonzero(c.integer)[0].astype(np.int32)
-        values = np.round(x[fixed])
-        h.changeColsIntegrality(len(fixed), fixed,
-                                np.full(len(fixed), highspy.HighsVarType.kContinuous))
-        h.changeColsBounds(len(fixed), fixed, values, values)
-        h.setOptionValue("time_limit", INF)
-        self._run()
-        duals = None
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            duals = np.asarray(h.getSolution().row_dual)[:n_rows]
-        h.changeColsBounds(len(fixed), fixed, c.col_lower[fixed], c.col_upper[fixed])
-        h.changeColsIntegrality(len(fixed), fixed,
-                                np.full(len(fixed), highspy.HighsVarType.kInteger))
-        return duals
+            return np.asarray(solution.row_dual)[:n_rows] * to_model
+        if self.fixed_duals is not None and self.fixed_duals[0] is x:
+            return self.fixed_duals[1]
+        incumbent = np.asarray(x, float) / self.scaling.column
+        incumbent[self.compiled.integer] = np.round(incumbent[self.compiled.integer])
+        duals = self._fixed_lp_duals(incumbent)
+        return None if duals is None else duals[:n_rows] * to_model
 
     def finish(self) -> None:
         """Nothing to do: one instance holds every stage."""
@@ -488,18 +703,23 @@ class HighsSession:
         return list(iis.row_index_), list(iis.col_index_)
 
 
+def keep_bound(value: float) -> float:
+    """The bound of a "keep stage k" row: `value (1 + 1e-6) + 1e-9` (MODEL.md), with the
+    relative part taken away from a negative value."""
+    relative = STAGE_RELATIVE if value >= 0 else -STAGE_RELATIVE
+    return value * (1 + relative) + STAGE_ABSOLUTE
+
+
 class StageSessions:
     """One `HighsSession` per lexicographic stage, for a series of cases that differ only in
     numbers: the session of stage k holds the keep rows of the stages before it, so when the
     next case is loaded every stage starts from the basis of its own last optimum (a stage's
     objective is the same from case to case; one instance for all stages would start each
-    stage from the previous stage's optimum, far from it). On the NATO-size LP with targets
-    scaled by 1% a case, a stage takes ~0.03 s instead of ~0.3 s (README, Performance).
-    Offers the `HighsSession` methods the stages use."""
+    stage from the previous stage's optimum, far from it). Every answer is certified as in
+    `HighsSession`. Offers the `HighsSession` methods the stages use."""
 
     def __init__(self, compiled: CompiledModel, stages: int, mip_gap: float = 1e-6):
-        self.sessions = [HighsSession(compiled, mip_gap=mip_gap, lazy_solution=True)
-                         for _ in range(stages)]
+        self.sessions = [HighsSession(compiled, mip_gap=mip_gap) for _ in range(stages)]
         self.stage = 0
 
     @property
@@ -547,9 +767,11 @@ class StageSessions:
         return self.sessions[0].infeasible_subset()
 
 
+def _option(highs: highspy.Highs, key: str):
+    """The value of a HiGHS option (highspy returns it with a status, or alone)."""
+    value = highs.getOptionValue(key)
+    return value[1] if isinstance(value, tuple) else value
+
+
 def _same_array(first: np.ndarray, second: np.ndarray) -> bool:
     return first is second or np.array_equal(first, second)
-
-
-def elapsed(start: float) -> float:
-    return time.perf_counter() - start

@@ -30,7 +30,11 @@ DETERRENCE_COLUMNS = [
     "capability", "region", "year", "target", "priority", "achieved", "protected", "shortfall",
     "marginal_cost",
 ]
-STAGE_COLUMNS = ["stage", "name", "value", "status", "seconds"]
+#: A stage's certificate (optimizer/certificate.py): whether it holds, the route that gave
+#: the answer ("first", or the route it was solved again by), the larger of its primal and
+#: dual residuals, and its duality gap.
+STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "residual", "gap",
+                 "seconds"]
 #: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
 #: apply) and the per-year diagnostics (optimizer/diagnostics.py).
 FAIRNESS_COLUMNS = [
@@ -45,15 +49,16 @@ YEAR_COLUMNS = [
 #: Keys of the summary, in the order the report lists them (WORKBOOK.md, summary sheet).
 SUMMARY_KEYS = [
     "status", "objective", "shortfall_index", "objective_value", "total_cost", "max_burden",
-    "min_burden", "members_at_cap", "solver", "solve_seconds", "variables", "constraints",
+    "min_burden", "members_at_cap", "solver", "certified", "max_residual", "max_gap",
+    "second_routes", "solve_seconds", "variables", "constraints",
     "input_file", "input_sha256", "created_at", "version",
 ]
 
 
 _TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
-         "column", "source", "edition", "note"}
+         "column", "source", "edition", "note", "route"}
 _WHOLE = {"year", "stage"}
-_FLAGS = {"at_floor", "at_cap"}
+_FLAGS = {"at_floor", "at_cap", "certified"}
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import __version__ as VERSION
 from .brief import brief_lines
+from .certificate import FIRST_ROUTE
 from .conflicts import describe_rows, unreachable_targets
 from .diagnostics import fairness_table, year_table
 from .extract import allocation_table, deterrence_table, members_table
@@ -164,20 +165,21 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
         seconds = time.perf_counter() - stage_start
         if outcome.status == "infeasible":
             conflicts = _explain(session, layout, compiled, settings)
-            stages.append((number, name, None, "infeasible", seconds))
+            stages.append(stage_row(number, name, outcome, seconds))
             return _without_solution(inputs, "infeasible", stages, conflicts, warnings,
                                      started, n_vars, n_rows)
-        if not outcome.has_solution:
-            stages.append((number, name, None, outcome.status, seconds))
-            if solved is None:
+        if outcome.status == "error" or not outcome.has_solution:
+            stages.append(stage_row(number, name, outcome, seconds))
+            if solved is None or outcome.status == "error":
+                message = f"stage {number} ({name}): {outcome.message}" if outcome.message \
+                    else ""
                 return _without_solution(inputs, outcome.status, stages,
-                                         [outcome.message] if outcome.message else [],
+                                         [message] if message else [],
                                          warnings, started, n_vars, n_rows)
             status = outcome.status
             break
-        # (StageSessions fetch x lazily: each stage's own HiGHS instance keeps its solution)
         solved = outcome
-        stages.append((number, name, outcome.value, outcome.status, seconds))
+        stages.append(stage_row(number, name, outcome, seconds))
         if name == "total_cost" and tables:
             duals = session.row_duals(costs, outcome.x)
             if duals is not None:
@@ -206,7 +208,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     if status == "optimal" and shortfall_index > SHORTFALL_TOLERANCE:
         status = "optimal_with_shortfall"
     present = members[members["member"].isin(layout.members)]
-    summary = _summary(inputs, status, started, n_vars, n_rows)
+    summary = _summary(inputs, status, started, n_vars, n_rows, stage_table)
     summary.update(
         shortfall_index=shortfall_index,
         objective_value=values.get(objective_name),
@@ -249,13 +251,43 @@ def _solver_name() -> str:
     return f"HiGHS {version('highspy')} (highspy)"
 
 
-def _summary(inputs, status, started, n_vars, n_rows) -> dict:
+def stage_row(number: int, name: str, outcome, seconds: float) -> tuple:
+    """One row of the stages table (`STAGE_COLUMNS`) for a stage's outcome."""
+    value = outcome.value if outcome.has_solution else None
+    certificate = outcome.certificate
+    residual = gap = None
+    if certificate is not None and np.isfinite(certificate.worst):
+        residual = max(certificate.primal_residual, certificate.dual_residual)
+        gap = certificate.gap
+    return (number, name, value, outcome.status, outcome.certified, outcome.route,
+            residual, gap, seconds)
+
+
+def certification(stages) -> dict:
+    """The summary's account of the stages' certificates: whether every stage solved was
+    certified, the largest residual and gap, and how many stages needed a second route."""
+    solved = stages[stages["status"] == "optimal"] if len(stages) else stages
+    return {
+        "certified": bool(len(stages)) and bool((stages["status"] == "optimal").all())
+        and bool(solved["certified"].all()),
+        "max_residual": float(solved["residual"].max()) if len(solved) else None,
+        "max_gap": float(solved["gap"].max()) if len(solved) else None,
+        "second_routes": int((stages["route"] != FIRST_ROUTE).sum()) if len(stages) else 0,
+    }
+
+
+def _summary(inputs, status, started, n_vars, n_rows, stages=None) -> dict:
+    import pandas as pd
+
+    if stages is None:
+        stages = pd.DataFrame(columns=STAGE_COLUMNS)
     return {
         "status": status, "objective": inputs.settings.objective, "shortfall_index": None,
         "objective_value": None, "total_cost": None, "max_burden": None, "min_burden": None,
         "members_at_cap": None,
         "solver": _solver_name(),
         "solve_seconds": round(time.perf_counter() - started, 3),
+        **certification(stages),
         "variables": n_vars, "constraints": n_rows, "input_file": inputs.source,
         "input_sha256": inputs.sha256,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -266,8 +298,10 @@ def _summary(inputs, status, started, n_vars, n_rows) -> dict:
 def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows):
     import pandas as pd
 
-    result = Result(status=status, summary=_summary(inputs, status, started, n_vars, n_rows),
-                    stages=pd.DataFrame(stages, columns=STAGE_COLUMNS),
+    stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
+    result = Result(status=status,
+                    summary=_summary(inputs, status, started, n_vars, n_rows, stage_table),
+                    stages=stage_table,
                     members=empty_frame(MEMBER_COLUMNS),
                     allocation=empty_frame(ALLOCATION_COLUMNS),
                     deterrence=empty_frame(DETERRENCE_COLUMNS),

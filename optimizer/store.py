@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS scenarios (
     max_burden REAL,
     solve_seconds REAL,
     message TEXT,
+    certified INTEGER,
+    second_routes INTEGER,
+    max_residual REAL,
+    max_gap REAL,
     finished_at TEXT DEFAULT CURRENT_TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS member_costs (
@@ -43,7 +47,11 @@ CREATE TABLE IF NOT EXISTS member_costs (
 """
 
 SCENARIO_FIELDS = ("status", "shortfall_index", "objective_value", "total_cost", "max_burden",
-                   "solve_seconds", "message")
+                   "solve_seconds", "message", "certified", "second_routes", "max_residual",
+                   "max_gap")
+#: Columns a store written before they existed lacks: added (empty) when it is opened.
+ADDED_COLUMNS = {"certified": "INTEGER", "second_routes": "INTEGER", "max_residual": "REAL",
+                 "max_gap": "REAL"}
 
 
 class StoreLocked(Exception):
@@ -77,6 +85,10 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        held = {row[1] for row in self.db.execute("PRAGMA table_info(scenarios)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in held:
+                self.db.execute(f"ALTER TABLE scenarios ADD COLUMN {name} {kind}")
         return self
 
     def __exit__(self, *exc):
@@ -112,6 +124,7 @@ class Store:
 
     def scenarios(self, keys: list[str] | None = None) -> pd.DataFrame:
         frame = pd.read_sql_query("SELECT * FROM scenarios ORDER BY position, scenario", self.db)
+        frame["certified"] = frame["certified"].map({1: True, 0: False})
         if keys is not None:
             frame = frame[frame["key"].isin(keys)]
         return frame.reset_index(drop=True)

@@ -163,6 +163,8 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
         "max_burden": s.get("max_burden"),
         "solve_seconds": time.perf_counter() - started,
         "message": "; ".join(result.conflicts) or None,
+        **{name: s.get(name) for name in ("certified", "second_routes", "max_residual",
+                                          "max_gap")},
         "members": list(zip(members["member"], members["year"].astype(int),
                             members["cost"].astype(float), members["burden"].astype(float),
                             members["fair_share"].astype(float))),
@@ -312,6 +314,12 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     return table
 
 
+#: The figures of each scenario in the sweep table, after its override columns.
+RESULT_COLUMNS = ("status", "shortfall_index", "objective_value", "total_cost", "max_burden",
+                  "certified", "second_routes", "max_residual", "max_gap", "solve_seconds",
+                  "message")
+
+
 def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str]) -> pd.DataFrame:
     """The `scenarios` sheet: scenario, one column per override path, the figures."""
     stored = store.scenarios(keys).set_index("key")
@@ -323,11 +331,8 @@ def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str]) -> pd.
         record = stored.loc[key]
         values = {p: _number_or_text(v) for p, v in scenario.overrides}
         rows.append({"scenario": scenario.name, **{p: values.get(p) for p in paths},
-                     **{f: record[f] for f in ("status", "shortfall_index", "objective_value",
-                                               "total_cost", "max_burden", "solve_seconds",
-                                               "message")}})
-    columns = ["scenario", *paths, "status", "shortfall_index", "objective_value",
-               "total_cost", "max_burden", "solve_seconds", "message"]
+                     **{f: record[f] for f in RESULT_COLUMNS}})
+    columns = ["scenario", *paths, *RESULT_COLUMNS]
     table = pd.DataFrame(rows, columns=columns)
     return table.drop_duplicates(subset=["scenario"]).reset_index(drop=True)
 

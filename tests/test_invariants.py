@@ -302,6 +302,7 @@ def test_reported_plan_satisfies_every_constraint(case):
     assert (result.status == "optimal_with_shortfall") == (
         result.summary["shortfall_index"] > 1e-7)
     assert not math.isnan(result.summary["total_cost"])
+    assert result.summary["certified"], result.stages.to_string()
     check_plan(result, spec)
 
 

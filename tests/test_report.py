@@ -75,6 +75,8 @@ def solved_result() -> Result:
     })
     stages = pd.DataFrame({"stage": [1, 2], "name": ["min_cost", "tie_break"],
                            "value": [183.623456789, 1.5], "status": ["optimal", "optimal"],
+                           "certified": [True, True], "route": ["first", "first"],
+                           "residual": [1.2e-15, 3.4e-14], "gap": [0.0, 5.6e-12],
                            "seconds": [0.01, 0.02]})
     settings = pd.DataFrame({"key": ["objective", "fair_share", "currency", "mip_gap"],
                              "value": ["min_cost", "gdp", "=1+1", 1e-6]})
@@ -83,7 +85,8 @@ def solved_result() -> Result:
     summary = {"status": "optimal", "objective": "min_cost", "shortfall_index": 0.0,
                "objective_value": 183.623456789, "total_cost": 183.623456789,
                "max_burden": 0.021068, "min_burden": 0.02, "members_at_cap": 0,
-               "solver": "highs", "solve_seconds": 0.03, "variables": 40, "constraints": 31,
+               "solver": "highs", "certified": True, "max_residual": 3.4e-14,
+               "max_gap": 5.6e-12, "second_routes": 0, "solve_seconds": 0.03, "variables": 40, "constraints": 31,
                "input_file": "alliance.xlsx", "input_sha256": "ab" * 32,
                "created_at": "2026-01-02T03:04:05+00:00", "version": "0.1.0"}
     return Result(status="optimal", summary=summary, stages=stages, members=members,
@@ -223,7 +226,7 @@ def test_header_is_bold_filled_and_frozen(written, sheet):
 
 
 @pytest.mark.parametrize("sheet, ref", [("members", "A1:N5"), ("allocation", "A1:I6"),
-                                        ("deterrence", "A1:I5"), ("stages", "A1:E3")])
+                                        ("deterrence", "A1:I5"), ("stages", "A1:I3")])
 def test_tables_have_an_autofilter(written, sheet, ref):
     assert openpyxl.load_workbook(written)[sheet].auto_filter.ref == ref
 

@@ -101,7 +101,8 @@ def test_summary_only_resolves_skip_the_tables_but_not_the_members():
 
 def test_keep_rows_are_edited_in_place_with_the_new_objective():
     """A stage's keep row is re-used case after case: its coefficients follow the stage
-    objective (shortfall weights are priority / target, so they move with the targets)."""
+    objective it keeps (here another objective in the first keep row's place), as HiGHS
+    holds it: each column in its unit of measure, the row scaled by a power of two."""
     import numpy as np
 
     from optimizer.highs_adapter import HighsSession, assemble
@@ -110,7 +111,7 @@ def test_keep_rows_are_edited_in_place_with_the_new_objective():
     base = read_inputs(ROOT / "inputs" / "tiny.xlsx")
     first, second = (assemble(formulate(base.with_overrides({"targets.scale": s})))
                      for s in (1.0, 2.0))
-    weights = [c.objectives["shortfall_index"] for c in (first, second)]
+    weights = [first.objectives["shortfall_index"], second.objectives["total_cost"]]
     assert not np.array_equal(*weights)
     session = HighsSession(first)
     session.start()
@@ -128,8 +129,9 @@ def test_keep_rows_are_edited_in_place_with_the_new_objective():
         for k in range(starts[column], starts[column + 1]):
             if index[k] == rows - 1:
                 row[column] = value[k]
-    np.testing.assert_array_equal(row, weights[1])
-    assert lp.row_upper_[rows - 1] == pytest.approx(3.0 * (1 + 1e-6) + 1e-9)
+    factor = session.keep_rows[0].factor
+    np.testing.assert_array_equal(row, factor * weights[1] * session.scaling.column)
+    assert lp.row_upper_[rows - 1] == pytest.approx(factor * (3.0 * (1 + 1e-6) + 1e-9))
 
 
 # A Resolver formulates each case with the structure kept from the cases before it

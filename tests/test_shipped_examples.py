@@ -51,7 +51,7 @@ MEMBER_COLUMNS = {
 }
 
 # NATO, Defence Expenditure of NATO Countries (2014-2026), 2026 edition, Table 5:
-# GDP 2026e, USD million, current prices (shared/data/nato_members.csv)
+# GDP 2026e, USD million, current prices (data/nato_members.csv)
 NATO_GDP_2026 = {"Germany": 5_455_980, "Poland": 1_134_841, "United States": 32_547_624}
 
 

@@ -1,5 +1,4 @@
-"""Solver faults become statuses, never lost work; results are deterministic (issue 8, items
-6 and 7)."""
+"""Solver faults become statuses, never lost work; results are deterministic."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The formulation's two routes agree: the Pyomo model compiled by Pyomo's standard-form
 compiler, and the same family code in matrix mode (the sweeps' fast path) give identical
-matrices, bounds and objectives. Also the sparsity promise of MODEL.md's implementation note."""
+matrices, bounds and objectives. Also the sparsity promise of docs/model.md's implementation note."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`members_table` looks every member-year up by position with numpy; it gives exactly the
-table of the pandas merge, groupby and reindex it replaced (`_members_table_reference`,
-kept here verbatim): same columns, rows, dtypes and bits, NaN in the same places."""
+table a plain pandas merge, groupby and reindex gives (`_members_table_reference`): same
+columns, rows, dtypes and bits, NaN in the same places."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from optimizer import read_inputs, solve
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 EXPECTED = json.loads((REFERENCE / "expected.json").read_text())
-SLOW = {"nato_5100.xlsx"}  # robust (gamma = 2) NATO-size MIP: ~40 s here
+SLOW = {"nato_5100.xlsx"}  # robust (gamma = 2) NATO-size MIP: the slowest case (make test-all)
 
 
 def _cases():

@@ -1,6 +1,6 @@
 """Re-solving without rebuilding: a `Resolver` loads cases that differ only in numbers by
 editing the solver in place, and rebuilds when the structure changes; the answers equal fresh
-solves (MODEL.md stage values within 1e-6)."""
+solves (docs/model.md stage values within 1e-6)."""
 
 from __future__ import annotations
 

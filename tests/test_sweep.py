@@ -1,5 +1,5 @@
 """Sweeps: scenarios crossed with grids, the resumable store, executors, the sweep workbook,
-member absence, and the frontier (WORKBOOK.md "Sweeps", MODEL.md "Cost-fairness frontier")."""
+member absence, and the frontier (docs/cli.md "burden sweep", docs/model.md "Cost-fairness frontier")."""
 
 from __future__ import annotations
 

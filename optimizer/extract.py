@@ -11,7 +11,7 @@ import pandas as pd
 from .result import ALLOCATION_COLUMNS, DETERRENCE_COLUMNS, MEMBER_COLUMNS, empty_frame
 
 NONZERO = 1e-9
-AT_BOUND = 1e-6  # at_floor / at_cap, relative (WORKBOOK.md)
+AT_BOUND = 1e-6  # at_floor / at_cap, relative
 
 
 def component(layout, x: np.ndarray, name: str, size: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The yardstick: MODEL.md built straight into highspy with numpy/scipy, no Pyomo.
+"""The yardstick: the model of docs/model.md built straight into highspy with numpy/scipy, no Pyomo.
 
 Same columns and rows, in the same order, as `models/` (so the two matrices can be compared
 entry by entry): F, P over allowed (member, region) x capability x year; E over held

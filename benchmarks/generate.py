@@ -1,7 +1,7 @@
-"""Random but plausible benchmark workbooks in the WORKBOOK.md (v1.1) format.
+"""Random but plausible benchmark workbooks in the input format of docs/workbook.md.
 
 Seeded and deterministic: the same size, variant and seed always give the same cell values.
-The numbers mimic the reference author's NATO-size cases (`../shared/reference/nato_51*.xlsx`):
+The numbers mimic the NATO-size reference cases (`tests/reference/nato_51*.xlsx`):
 GDPs of 20k-1.35M (USD million), floors 0-1.5% and caps 1.4-5.3% of GDP, deployable personnel
 of 900-75,000 (median about 6,500) at 0.02-0.15 a person-year, funding effects 0.5-1.95 and personnel effects
 4.5-30 per capability, targets of 17k-420k with risk tiers 1-3, six equipment types holding

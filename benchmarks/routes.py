@@ -1,5 +1,5 @@
-"""The routes from `Inputs` to a loaded HiGHS instance, measured side by side (issue 5: "choose
-between the supported persistent interfaces and the standard-form route by measurement").
+"""The routes from `Inputs` to a loaded HiGHS instance, measured side by side: the supported
+persistent interfaces against the standard-form route and burden's own matrices.
 
     .venv/bin/python benchmarks/routes.py CASE.xlsx [CASE.xlsx ...] [--repeat 3]
 

@@ -26,7 +26,7 @@ Every step is timed twice: wall seconds and the process's CPU seconds. On a shar
 much less so, and the printed load averages say how busy the machine was.
 
 `--quick`: the NATO-size LP only, once. Timed assertions never go in the test suite: this
-prints figures, it does not judge them (the goals of issue 5 are shown beside them).
+prints figures, it does not judge them (the goals, benchmarks/README.md, are shown beside them).
 """
 
 from __future__ import annotations
@@ -374,7 +374,7 @@ def print_goals(console, rows: dict) -> None:
     from rich import box
     from rich.table import Table
 
-    console.print("\nissue 5 goals (this run): build = build+compile+transfer / direct build+"
+    console.print("\ngoals (this run): build = build+compile+transfer / direct build+"
                   "transfer (burden's default route, engine=matrix); whole = `burden solve` process / direct process; wall time, CPU "
                   "time in brackets; RSS = peak of `burden solve`", soft_wrap=True)
     table = Table(box=box.MARKDOWN)
@@ -409,7 +409,7 @@ def print_goals(console, rows: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="burden benchmarks (issue 5)")
+    parser = argparse.ArgumentParser(description="burden benchmarks")
     parser.add_argument("--quick", action="store_true", help="the NATO-size LP only, once")
     parser.add_argument("--repeat", type=int, default=3, help="repeats per figure (median)")
     parser.add_argument("--time-limit", type=float, default=300.0,

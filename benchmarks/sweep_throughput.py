@@ -75,7 +75,7 @@ def overhead(inputs, count: int) -> None:
 
 def _highs_seconds(resolver) -> float:
     """Wall-clock seconds inside `Highs.run` so far by the resolver's sessions (HiGHS' own
-    `getRunTime` leaves out ~0.016 s per run of its own work on the large case)."""
+    `getRunTime` leaves out part of its own work in each run)."""
     if resolver.sessions is None:
         return 0.0
     return resolver.sessions.run_seconds

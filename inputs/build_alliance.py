@@ -1,14 +1,15 @@
-"""Build inputs/alliance.xlsx, the shipped real-data example workbook (WORKBOOK.md format v1.1).
+"""Build inputs/alliance.xlsx, the shipped real-data example workbook (format: docs/workbook.md).
 
 Member GDP, growth, population, personnel, personnel cost and baseline spending come from the
-project's NATO / World Bank CSVs (see ../shared/data/SOURCES.md); everything about capabilities,
-targets, regions, equipment, access and quality is illustrative. The workbook written here is
-self-contained: nothing reads the CSVs at solve time.
+NATO and World Bank figures in data/ (data/SOURCES.md says where each column comes from);
+everything about capabilities, targets, regions, equipment, access and quality is
+illustrative. The workbook written here is self-contained: nothing reads the CSVs at solve
+time. Re-running it on an unchanged data/ rewrites alliance.xlsx byte for byte.
 
 Usage:
     python inputs/build_alliance.py [DATA_DIR] [-o OUT]
 
-DATA_DIR defaults to <repo parent>/shared/data; OUT defaults to inputs/alliance.xlsx.
+DATA_DIR defaults to data/ in this repository; OUT defaults to inputs/alliance.xlsx.
 """
 
 from __future__ import annotations
@@ -23,18 +24,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _xlsx import write_workbook  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_OUT = Path(__file__).resolve().parent / "alliance.xlsx"
 
 NATO_ATTRIBUTION = "Source: NATO, Defence Expenditure of NATO Countries (2014-2026)"
 NATO_EDITION = "2026 edition (2014-2026), Excel tables def-exp-2026-en.xlsx"
-NATO_VIA = (
-    "read via github.com/aiutononesistonousername/leave-the-gun-take-the-cannoli "
-    "data/processed/nato_defence.csv @366dedbb"
-)
-WB_EDITION = (
-    "World Bank SP.POP.TOTL, 2024 values, via github.com/datasets/population @425fc447 (PDDL)"
-)
+NATO_TABLES = "https://www.nato.int/content/dam/nato/webready/documents/finance/def-exp-2026-en.xlsx"
+WORLD_BANK = "World Bank, World Development Indicators: Population, total (SP.POP.TOTL)"
+WB_EDITION = "2024 values (World Bank open data)"
 
 AGGREGATES = {"NATO Total", "NATO Europe and Canada"}
 BASE_YEAR = 2025  # baseline = spending in t0 - 1
@@ -234,13 +231,14 @@ def readme_rows(members: pd.DataFrame) -> list[tuple]:
             "what",
             "burden example input: the 31 NATO allies that report defence data, planning "
             "years 2026-2030, three regions (east, north, south), five capability areas. "
-            "Format: WORKBOOK.md v1.1. Built by inputs/build_alliance.py from the project's "
-            "NATO / World Bank CSVs; the workbook itself is self-contained.",
+            "Format: docs/workbook.md. Built by inputs/build_alliance.py from the NATO and "
+            "World Bank figures in data/ (see data/SOURCES.md); the workbook itself is "
+            "self-contained.",
         ),
         (
             "attribution",
             NATO_ATTRIBUTION + ", 2026 edition (Tables 2, 5, 7, 8a). "
-            "Population: World Bank SP.POP.TOTL 2024 (PDDL, via datahub).",
+            "Population: " + WORLD_BANK + ", 2024.",
         ),
         (
             "real: gdp",
@@ -320,7 +318,7 @@ def readme_rows(members: pd.DataFrame) -> list[tuple]:
 
 def sources_rows() -> list[tuple]:
     nato = "NATO, Defence Expenditure of NATO Countries (2014-2026)"
-    est = "2025 and 2026 are NATO estimates; " + NATO_VIA
+    est = "2025 and 2026 are NATO estimates; tables: " + NATO_TABLES
     return [
         (
             "members",
@@ -346,7 +344,7 @@ def sources_rows() -> list[tuple]:
         (
             "members",
             "population",
-            "World Bank, Population total (SP.POP.TOTL)",
+            WORLD_BANK,
             WB_EDITION,
             "2024 value, million persons",
         ),

@@ -1,13 +1,13 @@
 """burden: share the burden of deterrence across an alliance.
 
-The public API (ARCHITECTURE.md):
+The public API (docs/notebooks.md):
 
     from optimizer import read_inputs, solve, write_report, InputError
     inputs = read_inputs("inputs/alliance.xlsx")
     result = solve(inputs)
     write_report(result, "alliance-report.xlsx")
 
-Pyomo and HiGHS are imported on the first solve, so reading and validating stay quick.
+Pyomo is imported only by `solve(engine="pyomo")` and `models.build_model`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .result import Result  # noqa: E402
 from .shapley import shapley  # noqa: E402
 
 # `from .solve import solve` binds the name to the function after the submodule import has set
-# the package attribute `solve` to the module; Pyomo itself is only imported on the first solve.
+# the package attribute `solve` to the module.
 from .solve import solve  # noqa: E402
 from .sweep import run_sweep  # noqa: E402
 from .tradeoff import frontier  # noqa: E402

@@ -1,4 +1,4 @@
-"""The planner's brief (issue 7, item 3): plain sentences built from a `Result`'s own numbers.
+"""The planner's brief: plain sentences built from a `Result`'s own numbers.
 
 `brief_lines(result)` is what the report's first sheet and `burden solve` show. Every number in
 a line is a cell of the report, written as the report shows it: money as `#,##0.0`, shares and

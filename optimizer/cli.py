@@ -1,6 +1,6 @@
 """The `burden` command: thin glue between arguments and the public API.
 
-Exit codes (WORKBOOK.md): 0 solved (also with shortfall), 1 no solution, 2 bad input or usage.
+Exit codes: 0 solved (also with shortfall), 1 no solution, 2 bad input or usage.
 No traceback reaches a planner unless `--debug` asks for it.
 """
 
@@ -57,7 +57,7 @@ def main(ctx, debug):
 
 
 def _limits(command):
-    """The reading limits of WORKBOOK.md (`--max-file-mb`, `--max-cells`) on a command."""
+    """The reading limits (`--max-file-mb`, `--max-cells`) on a command."""
     command = click.option(
         "--max-cells", type=click.IntRange(min=1), default=5_000_000, show_default=True,
         help="Refuse a workbook whose sheets declare XML for more cells than this.")(command)

@@ -1,7 +1,7 @@
-"""Fairness diagnostics of a plan: pure pandas, no Pyomo (issue 7, item 2).
+"""Fairness diagnostics of a plan: pure pandas, no Pyomo.
 
 - `fairness_table(inputs, members)`: per present member and year, the fair share under every
-  rule (MODEL.md, "Fair shares") beside the member's actual share of the alliance's cost, the
+  rule (docs/model.md, "Fair shares") beside the member's actual share of the alliance's cost, the
   gap between them and three ranks.
 - `free_rider_test(members)`: per year, the Spearman rank correlation of GDP against burden
   (cost / GDP), the Olson-Zeckhauser diagnostic, with a one-line reading.

@@ -11,7 +11,7 @@ import pandas as pd
 from .result import ALLOCATION_COLUMNS, DETERRENCE_COLUMNS, MEMBER_COLUMNS, empty_frame
 
 NONZERO = 1e-9
-AT_BOUND = 1e-6  # at_floor / at_cap, relative (WORKBOOK.md)
+AT_BOUND = 1e-6  # at_floor / at_cap, relative
 
 
 def component(layout, x: np.ndarray, name: str, size: int) -> np.ndarray:
@@ -30,8 +30,7 @@ def members_table(inputs, layout, x: np.ndarray) -> pd.DataFrame:
 
     Plain numpy over positions: each member-year finds its `cost` and `persons` columns,
     fair share, absence and personnel by integer look-up, and the year totals come from
-    pandas' groupby sum (`_year_totals`), so the table is bit for bit the one the pandas
-    merge and groupby this replaced gave (tests/test_members_table.py).
+    pandas' groupby sum (`_year_totals`).
     """
     every = inputs.member_years
     index = every.index
@@ -170,7 +169,7 @@ def deterrence_table(layout, allocation: pd.DataFrame, gamma: int,
         frame["protected"] = np.nan
     delivered = frame["protected"] if gamma > 0 else frame["achieved"]
     short = frame["target"] - delivered
-    # within the stage tolerance (1e-6 relative, MODEL.md) a target counts as met
+    # within the stage tolerance (1e-6 relative, docs/model.md) a target counts as met
     frame["shortfall"] = np.where(short > AT_BOUND * np.maximum(frame["target"], 1.0), short,
                                   0.0)
     frame["marginal_cost"] = marginal if marginal is not None else np.nan

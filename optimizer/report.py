@@ -1,4 +1,4 @@
-"""The report workbook (WORKBOOK.md, "Report workbook").
+"""The report workbook.
 
 `write_report(result, path)` turns one `Result` into an `.xlsx` a minister's staff can read:
 the `brief` (plain sentences, first), a `summary`, the `members` table, the `fairness`
@@ -72,7 +72,7 @@ NUMBER_FORMATS = {
     "variables": COUNT, "constraints": COUNT, "members_at_cap": COUNT,
 }
 
-#: The unit of `objective_value` follows the objective (MODEL.md, stage 2).
+#: The unit of `objective_value` follows the objective.
 OBJECTIVE_FORMATS = {"min_cost": MONEY, "min_deviation": MONEY, "min_max_burden": PERCENT}
 
 #: First characters that make Excel (or a CSV import) read text as a formula.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Every status a result can carry (WORKBOOK.md).
+#: Every status a result can carry (docs/report.md).
 STATUSES = ("optimal", "optimal_with_shortfall", "infeasible", "time_limit", "error")
 
 #: Statuses that carry an allocation a planner can use.
@@ -46,7 +46,7 @@ YEAR_COLUMNS = [
     "shortfall_index", "weighted_met", "spearman", "reading",
 ]
 
-#: Keys of the summary, in the order the report lists them (WORKBOOK.md, summary sheet).
+#: Keys of the summary, in the order the report lists them (docs/report.md, summary).
 SUMMARY_KEYS = [
     "status", "objective", "shortfall_index", "objective_value", "total_cost", "max_burden",
     "min_burden", "members_at_cap", "solver", "certified", "max_residual", "max_gap",

@@ -1,4 +1,4 @@
-"""Override paths (WORKBOOK.md, Sweeps) -> a new, validated `Inputs`.
+"""Override paths (docs/cli.md, "Override paths") -> a new, validated `Inputs`.
 
 Paths: `settings.<key>`, `members.<column>` (every member), `members[<member>].<column>`,
 `targets.scale` (every target), `targets[<region>].scale`, `targets[<capability>].scale`.
@@ -39,7 +39,7 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
 
     Only the sheets an override edits are copied and typed again; the others are the case's
     tables as validated (`Inputs._memo`), and every cross-sheet check runs on the result,
-    so this is `inputs_from_frames` of the edited tables, only faster."""
+    so this is `inputs_from_frames` of the edited tables."""
     tables = _CopyOnEdit(inputs.tables)
     where = f"scenario '{scenario}'" if scenario else "override"
     problems = []

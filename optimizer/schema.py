@@ -1,9 +1,9 @@
-"""The input schema: one table that drives reading, validation, `burden template` and the README.
+"""The input schema: one table that drives reading, validation, `burden template` and the docs.
 
-Each sheet of WORKBOOK.md is a `Sheet` with its `Column`s: type, whether required, default,
+Each input sheet is a `Sheet` with its `Column`s: type, whether required, default,
 allowed range, unit, an example value and a line of documentation. `inputs.py` validates
 against it, `template.py` writes a workbook from it, and `column_reference()` renders the
-README's column reference, so the three never drift apart.
+column reference of docs/workbook.md, so the three never drift apart.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Column:
     low_open: bool = False  # True: value must be strictly greater than `low`
     high_open: bool = False
     unit: str = ""
-    symbol: str = ""  # MODEL.md symbol it feeds
+    symbol: str = ""  # the docs/model.md symbol it feeds
     doc: str = ""
     example: object = None
 
@@ -233,7 +233,7 @@ SETTING_BY_KEY = {s.key: s for s in SETTINGS}
 
 
 def column_reference() -> str:
-    """The README's column reference, as Markdown, generated from this schema."""
+    """The column reference of docs/workbook.md, as Markdown, generated from this schema."""
     lines = []
     for sheet in SHEETS:
         need = "required" if sheet.required else "optional"

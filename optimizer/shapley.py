@@ -1,4 +1,4 @@
-"""Coalition values and Shapley shares (MODEL.md, "Coalition values and Shapley shares").
+"""Coalition values and Shapley shares (docs/model.md, "Coalition values and Shapley shares").
 
 `v(A) = W - SI*(A)`: `W` is the sum of the priorities of the targets above zero and `SI*(A)`
 the optimal stage-1 shortfall index with only the members of `A` present and shortfall allowed

@@ -1,4 +1,4 @@
-"""Fair shares `s[m,t]` (MODEL.md, "Fair shares"): pure numpy/pandas, no Pyomo.
+"""Fair shares `s[m,t]` (docs/model.md, "Fair shares"): pure numpy/pandas, no Pyomo.
 
 - `gdp`: `gdp[m,t] / sum_j gdp[j,t]` (ability to pay)
 - `population`: `pop[m] / sum_j pop[j]`;  `equal`: `1/|M|`

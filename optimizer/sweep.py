@@ -1,4 +1,4 @@
-"""What-if sweeps (WORKBOOK.md, Sweeps): scenarios, executors, the store, the sweep workbook.
+"""What-if sweeps (docs/cli.md, "burden sweep"): scenarios, executors, the store, the workbook.
 
 A scenario is a name plus overrides. The `scenarios` sheet's rows are crossed with every
 `--grid PATH=V1,V2,...` and, with `--each-member-absent`, with "everyone present" plus one

@@ -1,4 +1,4 @@
-"""The sweep and frontier workbooks (WORKBOOK.md, Sweeps and `burden frontier`).
+"""The sweep and frontier workbooks.
 
 Written from the store (sweeps) or a frontier table, with the report's cell writer (text is
 always inert text) and its atomic save.

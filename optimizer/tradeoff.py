@@ -1,4 +1,4 @@
-"""The cost-fairness frontier (MODEL.md, "Cost-fairness frontier"), by the epsilon-constraint
+"""The cost-fairness frontier (docs/model.md, "Cost-fairness frontier"), by the epsilon-constraint
 method.
 
 `D0` is the deviation of the `min_cost` plan after its tie-break (the least deviation among

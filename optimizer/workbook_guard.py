@@ -16,9 +16,8 @@ refuses, each with one located `Problem` naming the file:
 
 The declared sizes come from the zip's central directory (`ZipInfo.file_size`); they are an
 honest bound because Python's `zipfile` never yields more bytes than a part declares (a part
-that inflates further fails its CRC check instead). These checks take well under a millisecond
-and read no part's data except `[Content_Types].xml`, which is read only once its declared size
-has passed.
+that inflates further fails its CRC check instead). These checks read no part's data except
+`[Content_Types].xml`, which is read only once its declared size has passed.
 
 XML entity bombs and external entities are refused by defusedxml, which openpyxl uses when it is
 installed (a hard dependency); `ensure_defused_xml` checks that it really is in use, and

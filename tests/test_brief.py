@@ -1,6 +1,6 @@
 """The planner's brief (optimizer/brief.py): every number in it is a cell of the report, shown
 with the same rounding; the brief is the report's first sheet and what `burden solve` prints;
-an infeasible plan's brief names the conflict (issue 7, item 3)."""
+an infeasible plan's brief names the conflict."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The `burden` command as a planner runs it: a subprocess in a scratch folder (WORKBOOK.md,
-"Command line": exit 0 solved, 1 no solution, 2 bad input or usage; never a traceback)."""
+"""The `burden` command as a planner runs it: a subprocess in a scratch folder (docs/cli.md,
+"Exit codes": exit 0 solved, 1 no solution, 2 bad input or usage; never a traceback)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Fairness diagnostics (optimizer/diagnostics.py) on hand-computed cases, and target priorities
-deciding which target is left short in a hand-solved case (issue 7, items 1 and 2)."""
+deciding which target is left short in a hand-solved case."""
 
 from __future__ import annotations
 

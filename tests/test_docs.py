@@ -1,10 +1,25 @@
-"""The README's column reference is generated from the schema that drives validation."""
+"""The documentation stays true to the code and to the repository.
 
+- docs/workbook.md's column reference is generated from the schema that drives validation;
+- the README opens with the two commands and links into docs/;
+- every relative link in the README and docs/ leads to a file of the repository;
+- no tracked text file names a path outside the repository.
+"""
+
+import re
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from optimizer.schema import column_reference
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+PAGES = ["model.md", "workbook.md", "report.md", "cli.md", "notebooks.md", "architecture.md",
+         "decisions.md"]
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 def test_readme_opens_with_the_two_commands():
@@ -12,6 +27,53 @@ def test_readme_opens_with_the_two_commands():
     assert "make run" in head and "make test" in head
 
 
-def test_readme_column_reference_matches_schema():
-    assert column_reference() in README.read_text(), \
-        "regenerate the README's column reference from optimizer.schema.column_reference()"
+def test_readme_links_every_page_of_docs():
+    text = README.read_text()
+    for page in PAGES:
+        assert (DOCS / page).is_file(), page
+        assert f"docs/{page}" in text, f"the README does not link docs/{page}"
+
+
+def test_workbook_column_reference_matches_schema():
+    assert column_reference() in (DOCS / "workbook.md").read_text(), \
+        "regenerate docs/workbook.md's column reference from optimizer.schema.column_reference()"
+
+
+@pytest.mark.parametrize("page", [README, *sorted(DOCS.glob("*.md"))], ids=lambda p: p.name)
+def test_relative_links_lead_to_files(page):
+    for target in LINK.findall(page.read_text()):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        assert (page.parent / target).exists(), f"{page.name} links {target}, which is missing"
+
+
+def _tracked_text_files():
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:  # not a git checkout (an unpacked archive): walk the tree
+        paths = [p for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts
+                 and ".git" not in p.parts]
+    else:
+        paths = [ROOT / name for name in listed.stdout.splitlines()]
+    for path in paths:
+        if path.suffix in {".py", ".md", ".ipynb", ".toml", ".txt", ".cfg", ".json", ""} \
+                and path.is_file():
+            yield path
+
+
+#: Files whose references are rewritten with the model layer (docs/architecture.md: the model
+#: layer's docstrings cite docs/model.md); every other file is checked.
+EXEMPT = ("optimizer/solve.py", "optimizer/highs_adapter.py", "models/")
+
+OUTSIDE = re.compile(r"\.\./shared|(?<![\w/])shared/(?:data|reference)|"
+                     r"(?<![\w/.])(?:MODEL|WORKBOOK|ARCHITECTURE|STYLE)\.md")
+
+
+def test_nothing_names_a_path_outside_the_repository():
+    found = []
+    for path in _tracked_text_files():
+        if str(path.relative_to(ROOT)).startswith(EXEMPT):
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+            if OUTSIDE.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)

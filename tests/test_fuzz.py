@@ -1,4 +1,4 @@
-"""Fuzzed inputs and formula injection (issue 8, items 2 and 3).
+"""Fuzzed inputs and formula injection.
 
 Fuzz: the good workbook of `conftest.py` with ONE cell corrupted (wrong type, sign, blank,
 NaN/inf, huge, unicode, formula-like text, a duplicate key, or any value hypothesis finds).
@@ -227,7 +227,7 @@ def test_one_corrupted_cell_is_named_or_read_as_written(tmp_path, case):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(0)  # as long as BURDEN_FUZZ_EXAMPLES asks (5000: ~20 min), not 600 s
+@pytest.mark.timeout(0)  # as long as BURDEN_FUZZ_EXAMPLES asks, not the 600 s per test
 @settings(FAST, max_examples=int(os.environ.get("BURDEN_FUZZ_EXAMPLES", "5000")))
 @given(case=corruptions())
 def test_one_corrupted_cell_long_run(tmp_path, case):
@@ -312,7 +312,7 @@ def test_cli_solve_of_a_corrupted_workbook_exits_0_1_or_2(tmp_path, case):
 
 
 # ---------------------------------------------------------------------------------------------
-# Formula injection (item 3)
+# Formula injection
 
 
 EVIL = {  # good name -> hostile name, as typed in the workbook

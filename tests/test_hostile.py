@@ -1,4 +1,4 @@
-"""Hostile and broken files (issue 8, item 1): each is refused before it can exhaust memory or
+"""Hostile and broken files: each is refused before it can exhaust memory or
 time, with one problem naming the file, exit 2 from the CLI, no traceback and no report.
 
 Every hostile file is built here from the good workbook of `conftest.py`, with `zipfile`, or

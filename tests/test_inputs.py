@@ -1,4 +1,4 @@
-"""Reading and validating input workbooks (WORKBOOK.md: format, "What bad input gets", Sweeps).
+"""Reading and validating input workbooks (docs/workbook.md: format, "What bad input gets", Sweeps).
 
 Each bad-input test starts from the valid workbook of conftest.py, corrupts one thing and checks
 the problem's sheet, Excel row (header = row 1), column and expected text. Positive tests check

@@ -1,5 +1,5 @@
 """Invariants on random small cases (hypothesis): whatever the optimum, the reported plan
-satisfies every constraint of MODEL.md.
+satisfies every constraint of docs/model.md.
 
 A strategy draws a valid case (2-4 members, 1-2 capabilities, 1-2 regions, 1-3 years, floors
 below caps, optional equipment with inventory, access denials, quality, an absent member,

@@ -1,6 +1,6 @@
 """`members_table` looks every member-year up by position with numpy; it gives exactly the
-table of the pandas merge, groupby and reindex it replaced (`_members_table_reference`,
-kept here verbatim): same columns, rows, dtypes and bits, NaN in the same places."""
+table a plain pandas merge, groupby and reindex gives (`_members_table_reference`): same
+columns, rows, dtypes and bits, NaN in the same places."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from optimizer.result import MEMBER_COLUMNS
 from optimizer.solve import formulate
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "tests" / "reference"
 SHIPPED = sorted((ROOT / "inputs").glob("*.xlsx"))
 REFERENCE_CASES = ["small_5002.xlsx", "small_5008.xlsx", "small_5013.xlsx", "small_5014.xlsx",
                    "nato_5100.xlsx"]
@@ -100,10 +100,7 @@ def solution_vectors(layout, seed: int, count: int = 4):
 
 def _cases():
     cases = [pytest.param(path, id=path.name) for path in SHIPPED]
-    cases += [pytest.param(REFERENCE / name, id=name,
-                           marks=pytest.mark.skipif(not (REFERENCE / name).exists(),
-                                                    reason="no reference cases"))
-              for name in REFERENCE_CASES]
+    cases += [pytest.param(REFERENCE / name, id=name) for name in REFERENCE_CASES]
     return cases
 
 
@@ -155,8 +152,6 @@ def test_the_large_generated_case_gives_the_reference_table(large):
                                   "small_5014.xlsx", "small_5002.xlsx"])
 def test_solved_plans_give_the_reference_table(name, monkeypatch):
     path = ROOT / "inputs" / name if (ROOT / "inputs" / name).exists() else REFERENCE / name
-    if not path.exists():
-        pytest.skip("no reference cases")
     seen = []
 
     def recorded(inputs, layout, x):
@@ -195,8 +190,7 @@ def test_absent_members_get_zeros_no_floor_and_no_cap(name):
 
 def test_member_years_and_layout_of_different_cases():
     # the layout lacks a member the inputs have present, and has one the inputs make absent
-    base = read(REFERENCE / "small_5004.xlsx") if (REFERENCE / "small_5004.xlsx").exists() \
-        else read(ROOT / "inputs" / "alliance.xlsx")
+    base = read(REFERENCE / "small_5004.xlsx")
     member = base.members.index[1]
     absent = base.with_overrides({f"members[{member}].absent": "yes"})
     for inputs, layout in ((base, formulate(absent)), (absent, formulate(base))):

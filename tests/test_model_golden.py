@@ -2,12 +2,12 @@
 
 Each case is tiny (1-3 members, 1-2 capabilities, 1-2 regions, 1-2 years), built in code
 through `inputs_from_frames` (the same validation a workbook gets) and solved with
-`optimizer.solve`. The comment above each works its optimum out by hand from MODEL.md and
+`optimizer.solve`. The comment above each works its optimum out by hand from docs/model.md and
 says what the answer would be without the family under test, so every case is one where that
 family binds and changes the answer.
 
 Tolerances. Stage values (shortfall index, objective, total cost) are compared to relative
-1e-6. Each later stage may move the previous one by 1e-6 relative + 1e-9 (MODEL.md's "keep"
+1e-6. Each later stage may move the previous one by 1e-6 relative + 1e-9 (docs/model.md's "keep"
 rows), so a member's cost is compared to relative 1e-6 of itself plus 2e-6 of the case's total
 (a member whose cost is 0 by hand may show up to ~1e-6 x total after the tie-break).
 """
@@ -29,7 +29,7 @@ Y = 2026  # the first (often only) planning year
 
 # ------------------------------------------------------------------------------ helpers
 def build(members, targets, *, capabilities=None, settings=None, **sheets):
-    """Inputs from lists of row dicts (one list per sheet; columns as in WORKBOOK.md)."""
+    """Inputs from lists of row dicts (one list per sheet; columns as in docs/workbook.md)."""
     settings = {"objective": "min_cost", **(settings or {})}
     frames = {
         "settings": pd.DataFrame({"key": list(settings),

@@ -1,4 +1,4 @@
-"""Every reference workbook of ../shared/reference/ reproduced (its README says how closely):
+"""Every reference workbook of tests/reference/ reproduced (its README says how closely):
 relative 1e-6 on LPs (absolute 1e-7 where the value is 0); on files with integer equipment,
 solved with mip_gap 1e-7 and compared at relative 1e-5. Infeasible files must name the target
 that was raised beyond reach."""
@@ -13,11 +13,9 @@ import pytest
 
 from optimizer import read_inputs, solve
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-EXPECTED = json.loads((REFERENCE / "expected.json").read_text()) if REFERENCE.exists() else {}
-SLOW = {"nato_5100.xlsx"}  # robust (gamma = 2) NATO-size MIP: ~40 s here
-
-pytestmark = pytest.mark.skipif(not EXPECTED, reason=f"no reference cases at {REFERENCE}")
+REFERENCE = Path(__file__).resolve().parent / "reference"
+EXPECTED = json.loads((REFERENCE / "expected.json").read_text())
+SLOW = {"nato_5100.xlsx"}  # robust (gamma = 2) NATO-size MIP: the slowest case (make test-all)
 
 
 def _cases():

@@ -1,4 +1,4 @@
-"""Report workbook: write a hand-made Result, read it back, and compare (WORKBOOK.md)."""
+"""Report workbook: write a hand-made Result, read it back, and compare (docs/report.md)."""
 
 from __future__ import annotations
 

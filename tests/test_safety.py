@@ -1,6 +1,5 @@
 """Nothing is lost and nothing is half-written: atomic outputs, the input left alone, the sweep
-store under SIGKILL, the store lock, and the large case within its memory budget (issue 8,
-items 4, 5 and 8).
+store under SIGKILL, the store lock, and the large case within its memory budget.
 
 Each test names the protection it guards. Kills land at seeded random moments, so a failure
 can be replayed; the seeds only pick the delays, the machine's speed decides what was running.
@@ -49,7 +48,7 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Item 4: atomic outputs
+# Atomic outputs
 
 #: Loads a solved Result, builds its report workbook once and saves it to the same path over and
 #: over with save_atomically (the step write_report ends with), printing a line after each
@@ -206,10 +205,10 @@ def test_solve_never_writes_the_input_and_refuses_it_as_the_output(tmp_path, mon
 
 
 # ---------------------------------------------------------------------------------------------
-# Item 5: the sweep store under SIGKILL, and its lock
+# The sweep store under SIGKILL, and its lock
 
-# Enough scenarios that a sweep is still committing when the kill lands: a tiny scenario is
-# re-solved in place in ~0.015 s (40 were no longer enough once the sweep got faster).
+# Enough scenarios that a sweep is still committing when the kill lands (a tiny scenario
+# re-solved in place takes a small fraction of the kill delays).
 SCALES = [f"{1 + k / 200:g}" for k in range(200)]
 
 
@@ -324,7 +323,7 @@ def test_a_second_sweep_on_a_busy_store_is_refused_and_the_first_completes(tmp_p
     # solving every scenario a second time into the same store.
     out = tmp_path / "shared.xlsx"
     store = out.with_suffix(".sqlite")
-    scales = [f"{1 + k / 100:g}" for k in range(120)]  # ~0.03 s each: outlasts a start-up
+    scales = [f"{1 + k / 100:g}" for k in range(120)]  # enough to outlast a start-up
     first = subprocess.Popen(_sweep(out, scales), cwd=tmp_path, start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -352,7 +351,7 @@ def test_a_second_sweep_on_a_busy_store_is_refused_and_the_first_completes(tmp_p
 
 
 # ---------------------------------------------------------------------------------------------
-# Item 8: scale
+# Scale
 
 
 def _generator():
@@ -365,8 +364,8 @@ def _generator():
 
 @pytest.mark.slow
 def test_large_case_solves_and_reports_within_the_memory_budget(tmp_path):
-    # Guards issue 5's budget: peak RSS of `burden solve` on the large LP under 1 GiB
-    # (measured 567 MiB on the development machine, about 50 s). The peak is the child's own
+    # Guards the memory budget: peak RSS of `burden solve` on the large LP under 1 GiB
+    # (benchmarks/README.md has the measured figure). The peak is the child's own
     # (os.wait4), not the largest of every child this test session has waited for.
     generate = _generator()
     assert generate.SIZES["large"] == dict(members=60, capabilities=20, regions=8, years=15,

@@ -1,4 +1,4 @@
-"""Coalition values and Shapley shares (MODEL.md, "Coalition values and Shapley shares"):
+"""Coalition values and Shapley shares (docs/model.md, "Coalition values and Shapley shares"):
 the sampled estimate against exact enumeration, efficiency, symmetry, null player, the
 standard error's 1/sqrt(N), one solve per coalition, resume from the store, the workbook and
 the command line.

@@ -1,6 +1,6 @@
 """The shipped example workbooks in inputs/: format, real data, hand-computed optimum.
 
-(a) both workbooks carry the sheets and required columns of WORKBOOK.md;
+(a) both workbooks carry the sheets and required columns of docs/workbook.md;
 (b) alliance.xlsx's GDP is NATO's 2026e figure for named members;
 (c) tiny.xlsx solves to the optimum computed by hand in inputs/TINY.md, and alliance.xlsx solves
     without shortfall to an independently computed minimum cost;
@@ -19,7 +19,7 @@ INPUTS = Path(__file__).resolve().parents[1] / "inputs"
 ALLIANCE = INPUTS / "alliance.xlsx"
 TINY = INPUTS / "tiny.xlsx"
 
-# WORKBOOK.md v1.1: sheet -> required columns (and the optional columns the examples use)
+# docs/workbook.md: sheet -> required columns (and the optional columns the examples use)
 REQUIRED = {
     "settings": {"key", "value"},
     "members": {"member", "gdp"},
@@ -51,7 +51,7 @@ MEMBER_COLUMNS = {
 }
 
 # NATO, Defence Expenditure of NATO Countries (2014-2026), 2026 edition, Table 5:
-# GDP 2026e, USD million, current prices (shared/data/nato_members.csv)
+# GDP 2026e, USD million, current prices (data/nato_members.csv)
 NATO_GDP_2026 = {"Germany": 5_455_980, "Poland": 1_134_841, "United States": 32_547_624}
 
 
@@ -134,7 +134,7 @@ def test_tiny_matches_hand_computed_optimum():
     assert len(costs) == 2
 
 
-# Stage-2 optimum of alliance.xlsx from an independent, direct highspy build of MODEL.md v1.1
+# Stage-2 optimum of alliance.xlsx from an independent, direct highspy build of docs/model.md
 # (same lexicographic stages; LP relaxation and MIP agree to 1e-9), not from the optimizer.
 ALLIANCE_MIN_COST = 9_774_680.51
 

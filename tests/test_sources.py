@@ -1,4 +1,4 @@
-"""The audit trail (issue 7, item 4): the optional `sources` sheet names input sheets and their
+"""The audit trail: the optional `sources` sheet names input sheets and their
 columns (checked, each bad row located), and is copied into the report as given."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Sweeps: scenarios crossed with grids, the resumable store, executors, the sweep workbook,
-member absence, and the frontier (WORKBOOK.md "Sweeps", MODEL.md "Cost-fairness frontier")."""
+member absence, and the frontier (docs/cli.md "burden sweep", docs/model.md "Cost-fairness frontier")."""
 
 from __future__ import annotations
 
@@ -169,8 +169,7 @@ def test_cli_sweep_exit_codes(tmp_path):
 
 
 def test_frontier_runs_from_min_cost_to_min_deviation(tmp_path):
-    inputs = read_inputs(ROOT.parent / "shared" / "reference" / "small_5001.xlsx") \
-        if (ROOT.parent / "shared" / "reference").exists() else read_inputs(TINY)
+    inputs = read_inputs(ROOT / "tests" / "reference" / "small_5001.xlsx")
     curve = frontier(inputs, points=5)
     assert len(curve) == 5 and (curve["status"] == "optimal").all()
     cheapest = solve(inputs, objective="min_cost").summary

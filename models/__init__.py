@@ -1,10 +1,10 @@
-"""The Pyomo formulation of MODEL.md.
+"""The Pyomo formulation of docs/model.md.
 
 `build_model(inputs)` returns a `ConcreteModel` whose `layout` attribute (a `models.layout.Layout`)
 says what each variable and row is. Sets and variables first, then each constraint family
 (one module each, its formula in the docstring), then the stage objectives:
 
-| module | MODEL.md |
+| module | docs/model.md |
 |---|---|
 | layout.py | sets, parameters, variables |
 | accounts.py | cost, persons, total as defined variables |
@@ -31,7 +31,7 @@ from .ramp import add_ramp
 
 
 def build_model(inputs):
-    """The model of MODEL.md for `inputs` (present members only), as a Pyomo `ConcreteModel`
+    """The model of docs/model.md for `inputs` (present members only), as a Pyomo `ConcreteModel`
     whose `layout` attribute says what each variable and row is. (Pyomo is imported here, not
     with the package: `build_layout_only`, the solver's default route, does without it.)"""
     import pyomo.environ as pyo

@@ -1,4 +1,4 @@
-"""The shared sums, each a variable defined by one equality row (MODEL.md, implementation note).
+"""The shared sums, each a variable defined by one equality row (docs/model.md, implementation note).
 
     persons[m,t] = sum_{c,g} P[m,c,g,t] + sum_{k,g} crew[k] * E[m,k,g,t]
     cost[m,t]    = sum_{c,g} F[m,c,g,t] + pcost[m] * persons[m,t] + sum_{k,g} ucost[k] * E[m,k,g,t]

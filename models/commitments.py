@@ -1,4 +1,4 @@
-"""Family 2, commitments (MODEL.md constraint 2):
+"""Family 2, commitments (docs/model.md constraint 2):
 
     max(floor[m,t] * gdp[m,t], pledge[m,t]) <= cost[m,t] <= cap[m,t] * gdp[m,t]
 

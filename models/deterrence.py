@@ -1,4 +1,4 @@
-"""Family 1, deterrence (MODEL.md constraint 1), for every `(c,g,t)` with a target:
+"""Family 1, deterrence (docs/model.md constraint 1), for every `(c,g,t)` with a target:
 
     contrib[m,c,g,t] = rel[m] * q[m,c] * (ef[c]*F[m,c,g,t] + ep[c]*P[m,c,g,t]
                                           + sum_{k in K_c} ek[k]*E[m,k,g,t])
@@ -9,7 +9,7 @@
                 (Bertsimas-Sim dual form: the target holds even if any `gamma` members
                 deliver nothing there)
 
-The shortfall `S[c,g,t]` of MODEL.md is stated as a fraction of its target, `sigma = S /
+The shortfall `S[c,g,t]` of docs/model.md is stated as a fraction of its target, `sigma = S /
 target` in [0, 1] (the same optimum: `S <= target` at every optimum, since `sum_m contrib -
 gamma*lam - sum_m mu` can be brought to 0 or above): stage 1 then weighs `sigma` by the
 priority alone, with costs near 1 instead of `priority / target` (~1e-6 for money-sized

@@ -1,4 +1,4 @@
-"""Family 4, equipment inventory (MODEL.md constraint 4):
+"""Family 4, equipment inventory (docs/model.md constraint 4):
 
     sum_g E[m,k,g,t] <= inv[m,k]     for every member, held equipment type and year
 

@@ -1,4 +1,4 @@
-"""Family 5, fairness band (MODEL.md constraint 5; only when `tau` is set):
+"""Family 5, fairness band (docs/model.md constraint 5; only when `tau` is set):
 
     (1 - tau) * s[m,t] * total[t] <= cost[m,t] <= (1 + tau) * s[m,t] * total[t]
 

@@ -1,4 +1,4 @@
-"""Sets, parameters and sparse variables of MODEL.md, and the bulk row builder every family uses.
+"""Sets, parameters and sparse variables of docs/model.md, and the bulk row builder every family uses.
 
 Index sets are pandas frames computed from `Inputs` (only present members, only allowed
 member-region pairs, only held equipment), built with numpy from integer codes (each name's
@@ -139,7 +139,7 @@ class StructureCache:
     reused only when every input it was computed from, its `key`, is equal to what it was
     computed from last time, so a formulation with the cache is the formulation without it
     (tests/test_resolve.py). What it saves is the structural work of a sweep's numbers-only
-    scenario: a formulation of the large case takes ~20 ms with it, ~60 ms without."""
+    scenario (benchmarks/README.md has the figures)."""
 
     def __init__(self):
         self._pieces: dict = {}
@@ -391,7 +391,7 @@ def _rows_of(names, members):
 def _names(universe, codes, str_when_empty: bool = False):
     """The names at `codes` (positions in `universe`) for a frame column: pandas' inferred
     dtype (str) when there are any; an empty column is object, or str if `str_when_empty`
-    (the dtypes the pandas merges that used to build these frames gave)."""
+    (the dtypes every reader of these frames expects)."""
     if len(codes):
         return pd.Series(np.asarray(universe, dtype=object)).array.take(codes)
     return pd.array([], dtype="str") if str_when_empty else np.array([], dtype=object)
@@ -432,9 +432,9 @@ def units_of_measure(layout: Layout) -> dict:
 
 
 def declare_variables(model, layout: Layout, settings) -> None:
-    """Every variable of MODEL.md (all >= 0), sparse, in one global column order.
+    """Every variable of docs/model.md (all >= 0), sparse, in one global column order.
     `cost[m,t]`, `persons[m,t]` and `total[t]` are variables defined by one equality row each
-    (MODEL.md's implementation note); their commitments and personnel bounds are set by those
+    (docs/model.md's implementation note); their commitments and personnel bounds are set by those
     families."""
     n_cells, n_units = len(layout.cells), len(layout.units)
     unit = layout.measure = units_of_measure(layout)

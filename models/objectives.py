@@ -1,4 +1,4 @@
-"""Stage objectives (MODEL.md, "Objectives, solved lexicographically").
+"""Stage objectives (docs/model.md, "Objectives, solved lexicographically").
 
     SI         = sum_{c,g,t: target>0} priority[c,g,t] * S[c,g,t] / target[c,g,t]
                = sum_{c,g,t: target>0} priority[c,g,t] * sigma[c,g,t]

@@ -1,4 +1,4 @@
-"""Family 3, personnel (MODEL.md constraint 3):
+"""Family 3, personnel (docs/model.md constraint 3):
 
     persons[m,t] <= avail[m]
 

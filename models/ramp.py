@@ -1,4 +1,4 @@
-"""Family 6, ramp (MODEL.md constraint 6; only when `rho` is set):
+"""Family 6, ramp (docs/model.md constraint 6; only when `rho` is set):
 
     cost[m,t] <= (1 + rho)^(t - t') * cost[m,t']     for consecutive model years t' < t
     cost[m,t0] <= (1 + rho) * baseline[m]            where a baseline is given

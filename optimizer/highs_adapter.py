@@ -10,7 +10,7 @@ stage k" row each on the same HiGHS instance, so nothing is rebuilt between stag
 cases that differ only in numbers is loaded by editing bounds and coefficients in place
 (`HighsSession.update`), one instance per stage (`StageSessions`) so that every stage starts
 from its own last basis. Pyomo marks its compiler as changing between releases, and highspy's
-API moves too: only this module touches either. Choice and figures: README, "Performance".
+API moves too: only this module touches either. Choice and figures: docs/decisions.md and benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from .certificate import (
 
 INF = highspy.kHighsInf
 STAGE_RELATIVE = 1e-6  # keep stage k within (1 + 1e-6) of its optimum ...
-STAGE_ABSOLUTE = 1e-9  # ... plus 1e-9 (MODEL.md)
+STAGE_ABSOLUTE = 1e-9  # ... plus 1e-9 (docs/model.md)
 MIP_PRESOLVE_RULES_OFF = (1 << 5) | (1 << 7)  # dominated columns, forcing columns (see below)
 
 
@@ -704,7 +704,7 @@ class HighsSession:
 
 
 def keep_bound(value: float) -> float:
-    """The bound of a "keep stage k" row: `value (1 + 1e-6) + 1e-9` (MODEL.md), with the
+    """The bound of a "keep stage k" row: `value (1 + 1e-6) + 1e-9` (docs/model.md), with the
     relative part taken away from a negative value."""
     relative = STAGE_RELATIVE if value >= 0 else -STAGE_RELATIVE
     return value * (1 + relative) + STAGE_ABSOLUTE

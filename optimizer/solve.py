@@ -1,4 +1,4 @@
-"""Solve a case in lexicographic stages (MODEL.md) and return a `Result`.
+"""Solve a case in lexicographic stages (docs/model.md) and return a `Result`.
 
 Stage 1 minimises the shortfall index (when shortfall is allowed), stage 2 the chosen
 objective, stage 3 total cost (for min_max_burden and min_deviation), and the tie-break the
@@ -30,7 +30,7 @@ from .result import (
     empty_frame,
 )
 
-SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (MODEL.md)
+SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (docs/model.md)
 
 
 ENGINES = ("matrix", "pyomo")
@@ -43,7 +43,7 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     `engine`: "matrix" (default) formulates the model as arrays and hands them to HiGHS;
     "pyomo" builds the Pyomo model of the same families and compiles it with Pyomo's
     standard-form compiler. Both give bit-identical matrices (tests/test_formulation.py), so
-    the same answer; the matrix route skips importing and building Pyomo (README, Performance).
+    the same answer; the matrix route skips importing and building Pyomo (docs/decisions.md).
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
@@ -96,7 +96,7 @@ class Resolver:
     structure differs (robustness, objective, absence, access, ...) is loaded afresh. Both in
     matrix mode, formulated with the structure of the cases before kept (`StructureCache`)
     and assembled through the last matrix's entry order: exactly the formulation of the case
-    alone (tests/test_resolve.py), in a third of the time. Same answers as `solve` within the
+    alone (tests/test_resolve.py). Same answers as `solve` within the
     stage tolerances; among alternative optima the one found may depend on the cases solved
     before.
 
@@ -212,7 +212,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     summary.update(
         shortfall_index=shortfall_index,
         objective_value=values.get(objective_name),
-        # the value of the cost stage (MODEL.md: reported stage values are those of stages
+        # the value of the cost stage (docs/model.md: reported stage values are those of stages
         # 1-3); the tie-break may raise the members' sum by at most 1e-6 relative.
         total_cost=float(values.get("total_cost", present["cost"].sum())),
         max_burden=float(present["burden"].max()) if len(present) else None,
@@ -245,7 +245,7 @@ def _explain(session, layout, compiled, settings) -> list[str]:
 
 @functools.cache
 def _solver_name() -> str:
-    """The installed HiGHS, as the summary names it (read once: ~1 ms a look-up)."""
+    """The installed HiGHS, as the summary names it (read once)."""
     from importlib.metadata import version
 
     return f"HiGHS {version('highspy')} (highspy)"

@@ -2,7 +2,7 @@
 LP solver): a second solver, independent of HiGHS, for the suite's cross-checks.
 
 It solves the model's own matrices (unscaled, as the families emitted them), minimising each
-stage objective in turn and keeping it within `(1 + 1e-6)` (+1e-9) as MODEL.md says, and
+stage objective in turn and keeping it within `(1 + 1e-6)` (+1e-9) as docs/model.md says, and
 returns the stage values. Nothing of burden's HiGHS path (scaling, certificates, routes) is
 used.
 """

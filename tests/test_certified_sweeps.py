@@ -22,7 +22,7 @@ from optimizer.solve import Resolver
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "inputs" / "tiny.xlsx"
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "tests" / "reference"
 BURDEN = str(Path(sys.executable).with_name("burden"))
 DASK = str(Path(sys.executable).with_name("dask"))
 EXAMPLES = int(os.environ.get("BURDEN_RESOLVE_EXAMPLES", "20"))  # make fuzz: 400

@@ -62,7 +62,7 @@ def _tracked_text_files():
 
 #: Files whose references are rewritten with the model layer (docs/architecture.md: the model
 #: layer's docstrings cite docs/model.md); every other file is checked.
-EXEMPT = ("optimizer/solve.py", "optimizer/highs_adapter.py", "models/")
+EXEMPT = ()
 
 OUTSIDE = re.compile(r"\.\./shared|(?<![\w/])shared/(?:data|reference)|"
                      r"(?<![\w/.])(?:MODEL|WORKBOOK|ARCHITECTURE|STYLE)\.md")

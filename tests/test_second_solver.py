@@ -21,7 +21,7 @@ from scip_stages import scip_stage_values  # noqa: E402
 from test_invariants import PHASES, cases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "tests" / "reference"
 CASES = [ROOT / "inputs" / "tiny.xlsx", ROOT / "inputs" / "alliance.xlsx",
          *sorted(REFERENCE.glob("small_*.xlsx"))]
 

@@ -210,9 +210,9 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     summary.update(
         shortfall_index=shortfall_index,
         objective_value=values.get(objective_name),
-        # the value of the cost stage (MODEL.md: reported stage values are those of stages
-        # 1-3); the tie-break may raise the members' sum by at most 1e-6 relative.
-        total_cost=float(values.get("total_cost", present["cost"].sum())),
+        # the plan's own total (the sum of the members' costs, as every sheet shows it); the
+        # cost stage's optimum stays in the stages table
+        total_cost=float(members["cost"].sum()),
         max_burden=float(present["burden"].max()) if len(present) else None,
         min_burden=float(present["burden"].min()) if len(present) else None,
         members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),

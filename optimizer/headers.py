@@ -26,7 +26,7 @@ HEADERS: dict[str, str] = {
     "burden": "Burden (% of GDP)",
     "fair_share": "Fair share (% of alliance cost)",
     "actual_share": "Cost share (% of alliance cost)",
-    "deviation": "Cost above fair share ({currency})",
+    "deviation": "Deviation from fair share ({currency})",
     "floor": "Floor ({currency})",
     "cap": "Cap ({currency})",
     "at_floor": "At floor",
@@ -84,6 +84,14 @@ HEADERS: dict[str, str] = {
     "extra_shortfall_index": "Extra shortfall index",
     "extra_cost": "Extra cost ({currency})",
     "point": "Point",
+    # Shapley values
+    "shapley_value": "Shapley value",
+    "standard_error": "Standard error",
+    "deterrence_share": "Share of deterrence, Shapley (%)",
+    "cost_share": "Share of the alliance's cost (%)",
+    "share_standard_error": "Standard error of the share (%)",
+    "coalition": "Coalition",
+    "size": "Size",
     "eps": "Allowed deviation ({currency})",
 }
 

@@ -159,7 +159,7 @@ def test_headers_are_the_column_lists(written, sheet, columns):
 @pytest.mark.parametrize("sheet, expected", [
     ("members", ["Member", "Year", "GDP (=1+1)", "Cost (=1+1)", "Burden (% of GDP)",
                  "Fair share (% of alliance cost)", "Cost share (% of alliance cost)",
-                 "Cost above fair share (=1+1)", "Floor (=1+1)", "Cap (=1+1)", "At floor",
+                 "Deviation from fair share (=1+1)", "Floor (=1+1)", "Cap (=1+1)", "At floor",
                  "At cap", "Personnel used (persons)", "Personnel available (persons)"]),
     ("allocation", ["Member", "Year", "Region", "Capability", "Resource", "Equipment",
                     "Quantity (=1+1, persons or units)", "Cost (=1+1)", "Deterrence (points)"]),

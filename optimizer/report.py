@@ -100,7 +100,7 @@ NOTE_FONT = Font(name="Calibri", size=10, italic=True, color="595959")
 LEFT = Alignment(horizontal="left")
 WIDEST_COLUMN = 60
 NARROWEST_COLUMN = 8
-WIDEST_TEXT = 45  # a column of wrapped text (sources, readings) is at most this wide
+WIDEST_TEXT = 32  # a column of wrapped text (sources, readings) is at most this wide
 HEADER_LINES = 3  # a header wraps onto at most this many lines
 LINE_HEIGHT = 15  # points a line of 11-point text takes
 
@@ -223,8 +223,9 @@ def fit_columns(ws: Worksheet) -> None:
     headers = []
     for row in ws.iter_rows():
         for cell in row:
-            if cell.value is None or (cell.font.bold and cell.fill.fill_type != "solid"):
-                continue  # a blank, or the title of a section (it runs over the next cells)
+            if cell.value is None or cell.font.italic or (
+                    cell.font.bold and cell.fill.fill_type != "solid"):
+                continue  # a blank, a note or a section's title: they run over the next cells
             if cell.alignment.wrap_text:
                 if cell.fill.fill_type == "solid":
                     length = header_width(str(cell.value))

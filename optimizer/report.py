@@ -670,7 +670,8 @@ def path_chart(data: ChartData, members: pd.DataFrame) -> LineChart:
     values = [(m, *row) for m, row in zip(table.index, table.to_numpy(), strict=True)]
     top, bottom = data.table("Burden by member and year (% of GDP)", header, values,
                              [None, *[PERCENT] * len(table.columns)])
-    years = f"{year_label(table.columns[0])}-{year_label(table.columns[-1])}"
+    first, last = year_label(table.columns[0]), year_label(table.columns[-1])
+    years = first if first == last else f"{first}-{last}"
     chart = line_chart()
     chart.title = f"Spending path by member, {years}: cost as % of GDP"
     chart.y_axis.title = "burden (% of GDP)"

@@ -11,7 +11,12 @@ import pandas as pd
 from .result import ALLOCATION_COLUMNS, DETERRENCE_COLUMNS, MEMBER_COLUMNS, empty_frame
 
 NONZERO = 1e-9
-AT_BOUND = 1e-6  # at_floor / at_cap, relative
+AT_BOUND = 1e-6  # a target within this of itself is met (the stage tolerance, docs/model.md)
+#: at_floor / at_cap: a cost within this, relative to the bound, is at it. The tie-break keeps
+#: the cost stage within 1e-6 relative (+1e-9) and may spend that slack on a member held at its
+#: floor (40,000.04 for a floor of 40,000 alone in its stage); twice the stage tolerance keeps
+#: the solver's rounding from tipping the flag.
+AT_LIMIT = 2e-6
 
 
 def component(layout, x: np.ndarray, name: str, size: int) -> np.ndarray:
@@ -72,9 +77,9 @@ def members_table(inputs, layout, x: np.ndarray) -> pd.DataFrame:
         burden = cost / gdp
         actual_share = np.where(paying, cost / np.where(paying, total, 1.0), 0.0)
         deviation = cost - fair_share * total
-        at_floor = ~absent & (cost <= floor + AT_BOUND * np.maximum(np.abs(floor), 1.0))
+        at_floor = ~absent & (cost <= floor + AT_LIMIT * np.maximum(np.abs(floor), 1.0))
         at_cap = ~absent & ~np.isnan(cap) & (
-            cost >= cap - AT_BOUND * np.maximum(np.abs(cap), 1.0))
+            cost >= cap - AT_LIMIT * np.maximum(np.abs(cap), 1.0))
     columns = {
         "member": index.get_level_values(0), "year": index.get_level_values(1), "gdp": gdp,
         "cost": cost, "burden": burden, "fair_share": fair_share,

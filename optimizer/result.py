@@ -33,8 +33,8 @@ DETERRENCE_COLUMNS = [
 #: A stage's certificate (optimizer/certificate.py): whether it holds, the route that gave
 #: the answer ("first", or the route it was solved again by), the larger of its primal and
 #: dual residuals, and its duality gap.
-STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "residual", "gap",
-                 "seconds"]
+STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "residual",
+                 "duality_gap", "seconds"]
 #: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
 #: apply) and the per-year diagnostics (optimizer/diagnostics.py).
 FAIRNESS_COLUMNS = [

@@ -324,12 +324,14 @@ def write_shapley_report(table: pd.DataFrame, out: Path) -> Path:
     from openpyxl.chart import Reference
     from openpyxl.chart.data_source import NumDataSource, NumRef
     from openpyxl.chart.error_bar import ErrorBars
+    from openpyxl.worksheet.pagebreak import Break
 
     from .report import (
         HEADER_FONT,
         PERCENT,
         bar_chart,
         fit_columns,
+        fit_for_print,
         new_table_sheet,
         put,
         save_atomically,
@@ -381,13 +383,15 @@ def write_shapley_report(table: pd.DataFrame, out: Path) -> Path:
         chart.series[0].errBars = ErrorBars(
             errDir="y", errBarType="both", errValType="cust", noEndCap=False,
             plus=NumDataSource(numRef=NumRef(f=ref)), minus=NumDataSource(numRef=NumRef(f=ref)))
-        chart.width = min(max(20, 2.5 * len(frame)), 48)
-        ws.add_chart(chart, f"{ws.cell(1, len(columns) + 2).column_letter}2")
+        chart.x_axis.title = "member"
+        ws.add_chart(chart, f"A{row + 2}")  # below the table and notes, on a page of its own
+        ws.row_breaks.append(Break(id=row + 1))
     coalitions = pd.DataFrame(attrs.get("values", []), columns=["coalition", "size", "value"])
     sheet = new_table_sheet(wb, "coalitions", coalitions, ["coalition", "size", "value"])
     for r in range(2, len(coalitions) + 2):
         sheet.cell(r, 3).number_format = value_format
     for sheet in wb.worksheets:
         fit_columns(sheet)
+        fit_for_print(sheet)
     save_atomically(wb, out)
     return out

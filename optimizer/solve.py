@@ -100,11 +100,13 @@ class Resolver:
     stage tolerances; among alternative optima the one found may depend on the cases solved
     before.
 
-    `tables=False` (what a sweep stores) fills the summary, stages and members table only:
-    allocation, deterrence, fairness and the brief stay empty, and no marginal costs are
-    computed."""
+    Every answer is certified (`optimizer.certificate`) before it is kept, as in `solve`.
 
-    def __init__(self, tables: bool = True):
+    `tables`: True, every table; "deterrence" (what a sweep stores), the summary, stages,
+    members and deterrence tables, without marginal costs; False, the summary, stages and
+    members only. The others stay empty."""
+
+    def __init__(self, tables: bool | str = True):
         from models import StructureCache
 
         self.tables = tables
@@ -180,7 +182,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
             break
         solved = outcome
         stages.append(stage_row(number, name, outcome, seconds))
-        if name == "total_cost" and tables:
+        if name == "total_cost" and tables is True:
             duals = session.row_duals(costs, outcome.x)
             if duals is not None:
                 marginal = np.full(len(layout.targets), np.nan)
@@ -198,6 +200,8 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     if tables:
         allocation = allocation_table(layout, x)
         deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
+        if tables != True:  # noqa: E712 - "deterrence": the sweep's per-target shortfalls
+            allocation = empty_frame(ALLOCATION_COLUMNS)
     else:
         allocation = empty_frame(ALLOCATION_COLUMNS)
         deterrence = empty_frame(DETERRENCE_COLUMNS)
@@ -212,9 +216,9 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     summary.update(
         shortfall_index=shortfall_index,
         objective_value=values.get(objective_name),
-        # the value of the cost stage (docs/model.md: reported stage values are those of stages
-        # 1-3); the tie-break may raise the members' sum by at most 1e-6 relative.
-        total_cost=float(values.get("total_cost", present["cost"].sum())),
+        # the plan's own total (the sum of the members' costs, as every sheet shows it); the
+        # cost stage's optimum stays in the stages table
+        total_cost=float(members["cost"].sum()),
         max_burden=float(present["burden"].max()) if len(present) else None,
         min_burden=float(present["burden"].min()) if len(present) else None,
         members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),
@@ -223,7 +227,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
                     allocation=allocation, deterrence=deterrence,
                     settings=settings.as_table(), conflicts=[], warnings=warnings,
                     sources=inputs.sources)
-    if not tables:
+    if tables is not True:
         return result
     fairness = fairness_table(inputs, members)
     result = dataclasses.replace(result, fairness=fairness,
@@ -271,7 +275,7 @@ def certification(stages) -> dict:
         "certified": bool(len(stages)) and bool((stages["status"] == "optimal").all())
         and bool(solved["certified"].all()),
         "max_residual": float(solved["residual"].max()) if len(solved) else None,
-        "max_gap": float(solved["gap"].max()) if len(solved) else None,
+        "max_gap": float(solved["duality_gap"].max()) if len(solved) else None,
         "second_routes": int((stages["route"] != FIRST_ROUTE).sum()) if len(stages) else 0,
     }
 

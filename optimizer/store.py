@@ -2,7 +2,9 @@
 
 Each finished scenario is committed at once, in one transaction (WAL journal), keyed by a
 hash of the input's content and the scenario's overrides, so a re-run skips what is done and
-no scenario is stored twice. A lock file next to the store (an OS advisory lock, released by
+no scenario is stored twice. Each scenario solved since the store had a `targets` table keeps
+every target's shortfall there (a store from before reads as it did: its scenarios simply have
+no target rows, and the sweep workbook says so). A lock file next to the store (an OS advisory lock, released by
 the kernel when the process dies, even by SIGKILL) keeps two sweeps from writing one store.
 """
 
@@ -43,6 +45,16 @@ CREATE TABLE IF NOT EXISTS member_costs (
     burden REAL,
     fair_share REAL,
     PRIMARY KEY (key, member, year)
+);
+CREATE TABLE IF NOT EXISTS targets (
+    key TEXT NOT NULL REFERENCES scenarios(key),
+    capability TEXT NOT NULL,
+    region TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    target REAL,
+    priority REAL,
+    shortfall REAL,
+    PRIMARY KEY (key, capability, region, year)
 );
 """
 
@@ -117,6 +129,10 @@ class Store:
             db.executemany(
                 "INSERT OR IGNORE INTO member_costs VALUES (?, ?, ?, ?, ?, ?)",
                 [(row["key"], m, int(y), c, b, s) for m, y, c, b, s in row.get("members", [])])
+            db.executemany(
+                "INSERT OR IGNORE INTO targets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(row["key"], str(c), str(g), int(y), t, p, s)
+                 for c, g, y, t, p, s in row.get("targets", [])])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -137,3 +153,14 @@ class Store:
         if keys is not None:
             frame = frame[frame["key"].isin(keys)]
         return frame.drop(columns=["key"]).reset_index(drop=True)
+
+    def targets(self, keys: list[str] | None = None) -> pd.DataFrame:
+        """Every stored target of the scenarios (`keys`): scenario, capability, region, year,
+        target, priority, shortfall (and `key`), in scenario order."""
+        frame = pd.read_sql_query(
+            "SELECT s.scenario, t.capability, t.region, t.year, t.target, t.priority, "
+            "t.shortfall, t.key FROM targets t JOIN scenarios s ON s.key = t.key "
+            "ORDER BY s.position, t.rowid", self.db)
+        if keys is not None:
+            frame = frame[frame["key"].isin(keys)]
+        return frame.reset_index(drop=True)

@@ -132,7 +132,7 @@ def _resolver(inputs):
 
     if inputs.sha256 not in _RESOLVERS:
         _RESOLVERS.clear()
-        _RESOLVERS[inputs.sha256] = Resolver(tables=False)
+        _RESOLVERS[inputs.sha256] = Resolver(tables="deterrence")  # per-target shortfalls
     return _RESOLVERS[inputs.sha256]
 
 
@@ -155,6 +155,7 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
                       "solve_seconds": time.perf_counter() - started, "members": []}
     s = result.summary
     members = result.members
+    targets = result.deterrence
     return row | {
         "status": result.status,
         "shortfall_index": s.get("shortfall_index"),
@@ -168,6 +169,10 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
         "members": list(zip(members["member"], members["year"].astype(int),
                             members["cost"].astype(float), members["burden"].astype(float),
                             members["fair_share"].astype(float))),
+        "targets": list(zip(targets["capability"], targets["region"],
+                            targets["year"].astype(int), targets["target"].astype(float),
+                            targets["priority"].astype(float),
+                            targets["shortfall"].astype(float))),
     }
 
 
@@ -310,7 +315,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
                 from .sweep_report import write_sweep_report
 
                 write_sweep_report(store, expanded, keys, Path(out),
-                                   absence=each_member_absent)
+                                   absence=each_member_absent, inputs=inputs)
     return table
 
 

@@ -1,30 +1,53 @@
 """The sweep and frontier workbooks.
 
 Written from the store (sweeps) or a frontier table, with the report's cell writer (text is
-always inert text) and its atomic save.
+always inert text), its planner-readable headers (`headers.py`), its page setup and its atomic
+save. A sweep workbook opens with a `brief` (what was swept, on which input, its SHA-256, the
+outcome in plain sentences), then the `scenarios` (with a chart below), every target left
+short in each scenario (`shortfalls`), the `member_costs`, the `absence` ranking when asked, and
+the base case's `settings`.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import Reference, Series
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.worksheet.pagebreak import Break
 
+from .headers import shown
 from .report import (
+    HEADER_FONT,
     MONEY,
     PERCENT,
+    QUANTITY,
     bar_chart,
     fit_columns,
+    fit_for_print,
     new_table_sheet,
+    no_smoothing,
+    put,
+    right_axis_line,
     save_atomically,
+    scatter_line_chart,
+    write_lines,
 )
 
 ABSENCE_COLUMNS = ["rank", "member", "scenario", "compared_with", "status",
                    "extra_shortfall_index", "extra_cost", "shortfall_index", "total_cost"]
-
-
+SHORTFALL_COLUMNS = ["scenario", "capability", "region", "year", "target", "priority",
+                     "shortfall"]
+MEMBER_COST_COLUMNS = ["scenario", "member", "year", "cost", "burden", "fair_share"]
+#: Number formats of the sweep and frontier sheets' columns.
+FORMATS = {"total_cost": MONEY, "objective_value": "#,##0.0###", "max_burden": PERCENT,
+           "shortfall_index": "0.0000", "extra_shortfall_index": "0.0000",
+           "extra_cost": MONEY, "solve_seconds": "0.00", "cost": MONEY, "burden": PERCENT,
+           "fair_share": PERCENT, "target": QUANTITY, "shortfall": QUANTITY,
+           "eps": MONEY, "deviation": MONEY}
 def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
     """Each absent-member scenario against the same scenario with everyone present, ranked by
     the extra shortfall index, then the extra cost (within each group of other overrides)."""
@@ -58,77 +81,165 @@ def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
     return frame[ABSENCE_COLUMNS].reset_index(drop=True)
 
 
-def write_sweep_report(store, scenarios, keys, out: Path, absence: bool = False) -> Path:
-    """The sweep workbook: `scenarios`, `member_costs`, `absence` (when asked), a chart."""
+def write_sweep_report(store, scenarios, keys, out: Path, absence: bool = False,
+                       inputs=None) -> Path:
+    """The sweep workbook: `brief`, `scenarios` (a chart below), `shortfalls`, `member_costs`,
+    `absence` (when asked), `settings` (of `inputs`, the base case, when given)."""
     from .sweep import sweep_table
 
     table = sweep_table(store, scenarios, keys)
     members = store.member_costs(keys)
+    targets = store.targets(keys)
+    currency = _currency(inputs)
     wb = Workbook()
     wb.remove(wb.active)
-    ws = new_table_sheet(wb, "scenarios", table, list(table.columns))
-    new_table_sheet(wb, "member_costs", members,
-                    ["scenario", "member", "year", "cost", "burden", "fair_share"])
+    brief = wb.create_sheet("brief")
+    ws = new_table_sheet(wb, "scenarios", table, list(table.columns), currency, FORMATS)
+    short = targets[targets["shortfall"] > 0]
+    new_table_sheet(wb, "shortfalls", short, SHORTFALL_COLUMNS, currency, FORMATS)
+    new_table_sheet(wb, "member_costs", members, MEMBER_COST_COLUMNS, currency, FORMATS)
     if absence:
-        new_table_sheet(wb, "absence", absence_table(table, scenarios, keys), ABSENCE_COLUMNS)
-    if len(table):
-        _scenario_chart(ws, table)
+        new_table_sheet(wb, "absence", absence_table(table, scenarios, keys), ABSENCE_COLUMNS,
+                        currency, FORMATS)
+    if inputs is not None:
+        new_table_sheet(wb, "settings", inputs.settings.as_table(), ["key", "value"])
     for sheet in wb.worksheets:
         fit_columns(sheet)
+    _brief(brief, table, targets, inputs, currency)
+    if len(table):
+        _scenario_chart(ws, table, currency)
+    for sheet in wb.worksheets:
+        fit_for_print(sheet, None if sheet.title == "brief" else "1:1")
     save_atomically(wb, out)
     return out
 
 
-def _scenario_chart(ws, table: pd.DataFrame) -> None:
-    """Total cost (bars) and max burden (line, right axis) by scenario."""
+def _currency(inputs) -> str:
+    return str(getattr(getattr(inputs, "settings", None), "currency", "") or "").strip()
+
+
+def _brief(ws, table: pd.DataFrame, targets: pd.DataFrame, inputs, currency: str) -> None:
+    """What was swept and what came of it, in sentences, with the input's file and hash."""
+    unit = f" {currency}" if currency else ""
+    lines = []
+    if inputs is not None:
+        lines.append(f"Input: {Path(str(inputs.source)).name} (SHA-256 {inputs.sha256}).")
+    counts = table["status"].value_counts()
+    lines.append(f"{len(table):,d} scenario{'s' if len(table) != 1 else ''}: " + ", ".join(
+        f"{n:,d} {status}" for status, n in sorted(counts.items())) + ".")
+    cost = pd.to_numeric(table["total_cost"], errors="coerce")
+    if cost.notna().any():
+        low, high = table.loc[cost.idxmin()], table.loc[cost.idxmax()]
+        lines.append(f"Least total cost: {low['scenario']}, {cost.min():,.1f}{unit}; "
+                     f"most: {high['scenario']}, {cost.max():,.1f}{unit}.")
+    burden = pd.to_numeric(table["max_burden"], errors="coerce")
+    if burden.notna().any():
+        at_top = table.loc[burden >= burden.max() * (1 - 1e-9), "scenario"].tolist()
+        where = at_top[0] if len(at_top) == 1 else f"{len(at_top):,d} scenarios"
+        lines.append(f"Highest burden of any member: {burden.max():.2%} of GDP ({where}).")
+    short = targets[targets["shortfall"] > 0]
+    if len(short):
+        named = list(dict.fromkeys(short["scenario"]))
+        shown_names = ", ".join(named[:5]) + (" and others" if len(named) > 5 else "")
+        lines.append(f"{len(named):,d} scenario{'s leave' if len(named) != 1 else ' leaves'} "
+                     f"targets short ({shown_names}): see the shortfalls sheet.")
+    elif len(targets):
+        lines.append("Every scenario meets every target in full.")
+    recorded = set(targets["scenario"])
+    solved = table[pd.to_numeric(table["total_cost"], errors="coerce").notna()]
+    missing = [name for name in solved["scenario"] if name not in recorded]
+    if missing:
+        lines.append(f"{len(missing):,d} scenario{'s' if len(missing) != 1 else ''} came from "
+                     "a store written before per-target shortfalls were kept: none are listed "
+                     "for them.")
+    if inputs is not None:
+        lines.append("The settings of the base case are on the settings sheet; each scenario's "
+                     "overrides are columns of the scenarios sheet.")
+    title = put(ws, 1, 1, "Sweep" + (f": {Path(str(inputs.source)).name}" if inputs is not None
+                                     else ""))
+    title.font = HEADER_FONT
+    write_lines(ws, lines, 3)
+
+
+def _scenario_chart(ws, table: pd.DataFrame, currency: str) -> None:
+    """Total cost (bars) and max burden (markers, right axis) by scenario, below the table."""
     columns = list(table.columns)
     name_col = columns.index("scenario") + 1
     cost_col = columns.index("total_cost") + 1
     burden_col = columns.index("max_burden") + 1
     last = len(table) + 1
-    bars = bar_chart("Total cost and max burden by scenario", "total cost", "#,##0")
+    bars = bar_chart("Total cost and highest burden by scenario",
+                     shown("total_cost", currency), "#,##0")
+    bars.x_axis.title = "scenario"
+    bars.y_axis.scaling.min = 0
     bars.add_data(Reference(ws, min_col=cost_col, min_row=1, max_row=last),
                   titles_from_data=True)
     bars.set_categories(Reference(ws, min_col=name_col, min_row=2, max_row=last))
-    line = LineChart()
+    line = right_axis_line("highest burden (% of GDP)", "0.0%")
     line.add_data(Reference(ws, min_col=burden_col, min_row=1, max_row=last),
                   titles_from_data=True)
-    line.y_axis.axId = 200
-    line.y_axis.title = "max burden (share of GDP)"
-    line.y_axis.number_format = "0.0%"
-    line.y_axis.crosses = "max"
-    line.y_axis.delete = False
+    marker = line.series[0]
+    marker.marker.symbol = "circle"
+    marker.marker.size = 7
+    marker.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    marker.marker.graphicalProperties.line.solidFill = "C00000"
+    marker.graphicalProperties.line.noFill = True  # scenarios are not a sequence: no line
+    no_smoothing(line)
     bars += line
-    bars.width = min(max(20, 1.2 * len(table)), 48)
-    ws.add_chart(bars, f"{ws.cell(1, len(columns) + 2).column_letter}2")
+    ws.add_chart(bars, f"A{last + 3}")
+    ws.row_breaks.append(Break(id=last + 2))  # the chart starts a page of its own
 
 
-def write_frontier_report(frame: pd.DataFrame, out: Path) -> Path:
-    """The frontier workbook: one row per point and a line chart of cost against deviation."""
+def write_frontier_report(frame: pd.DataFrame, out: Path, currency: str | None = None) -> Path:
+    """The frontier workbook: one row per point and, below, the curve of total cost against
+    deviation (straight segments between the points solved, in order of deviation).
+    `currency`: the case's, else `frame.attrs["currency"]` (set by `tradeoff.frontier`)."""
+    currency = frame.attrs.get("currency", "") if currency is None else currency
     wb = Workbook()
     wb.remove(wb.active)
     columns = list(frame.columns)
-    ws = new_table_sheet(wb, "frontier", frame, columns)
-    for name, fmt in (("eps", MONEY), ("deviation", MONEY), ("total_cost", MONEY),
-                      ("max_burden", PERCENT)):
-        if name in columns:
-            col = columns.index(name) + 1
-            for row in range(2, len(frame) + 2):
-                ws.cell(row, col).number_format = fmt
-    if len(frame):
-        chart = LineChart()
-        chart.title = "Cost-fairness frontier"
-        chart.x_axis.title = "deviation from fair shares"
-        chart.y_axis.title = "total cost"
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        last = len(frame) + 1
-        chart.add_data(Reference(ws, min_col=columns.index("total_cost") + 1, min_row=1,
-                                 max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=columns.index("deviation") + 1, min_row=2,
-                                       max_row=last))
-        chart.width, chart.height = 20, 10
-        ws.add_chart(chart, f"{ws.cell(1, len(columns) + 2).column_letter}2")
+    ws = new_table_sheet(wb, "frontier", frame, columns, currency, FORMATS)
     fit_columns(ws)
+    solved = frame.assign(deviation=pd.to_numeric(frame["deviation"], errors="coerce"),
+                          total_cost=pd.to_numeric(frame["total_cost"], errors="coerce"))
+    solved = solved.dropna(subset=["deviation", "total_cost"]).sort_values(
+        ["deviation", "total_cost"], kind="stable")
+    if len(solved):
+        top = len(frame) + 3
+        put(ws, top, 1, "The curve, in order of deviation").font = HEADER_FONT
+        x_name, y_name = shown("deviation", currency), shown("total_cost", currency)
+        put(ws, top + 1, 1, x_name).font = HEADER_FONT
+        put(ws, top + 1, 2, y_name).font = HEADER_FONT
+        for row, (dev, cost) in enumerate(zip(solved["deviation"], solved["total_cost"],
+                                              strict=True), start=top + 2):
+            put(ws, row, 1, float(dev), MONEY)
+            put(ws, row, 2, float(cost), MONEY)
+        bottom = top + 1 + len(solved)
+        chart = scatter_line_chart("Cost-fairness frontier: least total cost for each allowed "
+                                   "deviation from fair shares", x_name, y_name)
+        chart.x_axis.number_format = "#,##0"
+        chart.y_axis.number_format = "#,##0"
+        low, high = float(solved["total_cost"].min()), float(solved["total_cost"].max())
+        pad = (high - low) * 0.1 or abs(high) * 0.01 or 1.0
+        chart.y_axis.scaling.min = _round_down(low - pad)
+        series = Series(Reference(ws, min_col=2, min_row=top + 2, max_row=bottom),
+                        Reference(ws, min_col=1, min_row=top + 2, max_row=bottom),
+                        title="least total cost")
+        series.marker.symbol = "circle"
+        series.marker.size = 6
+        chart.series.append(series)
+        no_smoothing(chart)
+        chart.legend = None
+        ws.add_chart(chart, f"A{bottom + 2}")
+        ws.row_breaks.append(Break(id=bottom + 1))  # the chart starts a page of its own
+    fit_for_print(ws)
     save_atomically(wb, out)
     return out
+
+
+def _round_down(value: float) -> float:
+    """A round axis start at or below `value` (two significant digits)."""
+    if value <= 0:
+        return 0.0
+    step = 10 ** (math.floor(math.log10(value)) - 1)
+    return math.floor(value / step) * step

@@ -74,7 +74,9 @@ def frontier(inputs, points: int = 11) -> pd.DataFrame:
                      "total_cost": outcome.value, "max_burden": float(present["burden"].max()),
                      "shortfall_index": values.get("shortfall_index", 0.0),
                      "status": outcome.status})
-    return pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
+    curve = pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
+    curve.attrs["currency"] = settings.currency  # the unit of eps, deviation and total_cost
+    return curve
 
 
 def _failed(status: str) -> pd.DataFrame:

@@ -112,11 +112,11 @@ def test_every_stage_of_a_solve_is_certified_and_the_summary_says_so():
     stages = result.stages
     assert stages["certified"].all() and (stages["route"] == "first").all()
     assert (stages["residual"] <= max(PRIMAL_TOLERANCE, DUAL_TOLERANCE)).all()
-    assert (stages["gap"] <= GAP_TOLERANCE).all()
+    assert (stages["duality_gap"] <= GAP_TOLERANCE).all()
     summary = result.summary
     assert summary["certified"] is True and summary["second_routes"] == 0
     assert summary["max_residual"] == stages["residual"].max()
-    assert summary["max_gap"] == stages["gap"].max()
+    assert summary["max_gap"] == stages["duality_gap"].max()
 
 
 def test_a_wrong_answer_from_the_solver_is_caught_and_solved_again():

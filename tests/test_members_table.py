@@ -15,7 +15,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from optimizer import read_inputs, solve
-from optimizer.extract import AT_BOUND, _year_totals, component, members_table
+from optimizer.extract import AT_LIMIT, _year_totals, component, members_table
 from optimizer.inputs import InputError
 from optimizer.result import MEMBER_COLUMNS
 from optimizer.solve import formulate
@@ -51,10 +51,10 @@ def _members_table_reference(inputs, layout, x: np.ndarray) -> pd.DataFrame:
     cap = frame["cap_share"] * frame["gdp"]
     frame["floor"] = np.where(absent, 0.0, floor)
     frame["cap"] = np.where(absent, np.nan, cap)
-    frame["at_floor"] = ~absent & (frame["cost"] <= frame["floor"] + AT_BOUND *
+    frame["at_floor"] = ~absent & (frame["cost"] <= frame["floor"] + AT_LIMIT *
                                    np.maximum(frame["floor"].abs(), 1.0))
     frame["at_cap"] = ~absent & frame["cap"].notna() & (
-        frame["cost"] >= frame["cap"] - AT_BOUND * np.maximum(frame["cap"].abs(), 1.0))
+        frame["cost"] >= frame["cap"] - AT_LIMIT * np.maximum(frame["cap"].abs(), 1.0))
     avail = inputs.members["personnel_available"].fillna(0.0)
     frame["personnel_available"] = np.where(absent, 0.0, avail.reindex(frame["member"]))
     return frame[MEMBER_COLUMNS].reset_index(drop=True)
@@ -86,12 +86,12 @@ def solution_vectors(layout, seed: int, count: int = 4):
     for _ in range(count):
         x = rng.random(layout.n_columns) * rng.choice([1.0, 10.0, 1000.0], layout.n_columns)
         x[rng.random(layout.n_columns) < 0.3] = 0.0
-        near_floor = AT_BOUND * np.maximum(np.abs(lower), 1.0)
-        near_cap = AT_BOUND * np.maximum(np.abs(upper), 1.0)
+        near_floor = AT_LIMIT * np.maximum(np.abs(lower), 1.0)
+        near_cap = AT_LIMIT * np.maximum(np.abs(upper), 1.0)
         choices = np.stack([
-            np.zeros(n), lower, lower + 0.5 * near_floor, lower + 2.0 * near_floor,
+            np.zeros(n), lower, lower + 0.5 * near_floor, lower + 3.0 * near_floor,
             lower * (1.0 - 1e-3), np.where(capped, upper, lower), upper - 0.5 * near_cap,
-            upper - 2.0 * near_cap, upper * (1.0 + 1e-3), rng.random(n) * scale * 1.2])
+            upper - 3.0 * near_cap, upper * (1.0 + 1e-3), rng.random(n) * scale * 1.2])
         cost = choices[rng.integers(0, len(choices), n), np.arange(n)]
         cost[~np.isfinite(cost)] = 0.0
         x[layout.offsets["cost"]:layout.offsets["cost"] + n] = np.maximum(cost, 0.0)

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 from optimizer import read_inputs, solve, write_report
+from optimizer.headers import read_sheet
 from optimizer.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -314,7 +315,7 @@ def test_sweep_store_survives_sigkill_at_random_moments(tmp_path):
     _unchanged(before[1], final[1])
     assert len(final[0]) == len(SCALES)
     assert sorted(final[0]["scenario"]) == sorted(f"targets.scale={s}" for s in SCALES)
-    table = pd.read_excel(out, sheet_name="scenarios")
+    table = read_sheet(out, "scenarios")
     assert len(table) == len(SCALES) and table["scenario"].is_unique
 
 
@@ -346,7 +347,7 @@ def test_a_second_sweep_on_a_busy_store_is_refused_and_the_first_completes(tmp_p
     scenarios, _ = _snapshot(store, _per_scenario())
     assert len(scenarios) == len(scales)
     assert sorted(scenarios["scenario"]) == sorted(f"targets.scale={s}" for s in scales)
-    table = pd.read_excel(out, sheet_name="scenarios")
+    table = read_sheet(out, "scenarios")
     assert len(table) == len(scales) and table["scenario"].is_unique
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from optimizer import shapley, solve
+from optimizer.headers import internal_names
 from optimizer.inputs import inputs_from_frames
 from optimizer.shapley import coalition_value, shapley_exact
 
@@ -160,8 +161,12 @@ def test_workbook_has_the_sheet_and_chart(sampled):
     assert book.sheetnames == ["shapley", "coalitions"]
     sheet = book["shapley"]
     header = [c.value for c in sheet[1]][:7]
-    assert header == ["member", "shapley_value", "standard_error", "deterrence_share",
-                      "fair_share", "cost_share", "share_standard_error"]
+    assert header == ["Member", "Shapley value", "Standard error",
+                      "Share of deterrence, Shapley (%)", "Fair share (% of alliance cost)",
+                      "Share of the alliance's cost (%)", "Standard error of the share (%)"]
+    assert internal_names(header) == ["member", "shapley_value", "standard_error",
+                                      "deterrence_share", "fair_share", "cost_share",
+                                      "share_standard_error"]
     assert [sheet.cell(r, 1).value for r in range(2, 6)] == MEMBERS
     assert sheet.cell(2, 2).value == pytest.approx(table["shapley_value"][0], rel=1e-12)
     assert len(sheet._charts) == 1

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from optimizer import InputError, frontier, read_inputs, run_sweep, solve
+from optimizer.headers import internal_names, read_sheet
 from optimizer.store import Store, StoreLocked
 from optimizer.sweep import Scenario, expand_scenarios, parse_grid
 
@@ -65,11 +66,18 @@ def test_sweep_equals_single_solves_and_writes_the_workbook(tiny, tmp_path):
         for key in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
             assert row[key] == pytest.approx(single.summary[key], rel=1e-9, abs=1e-12), key
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[:2] == ["scenarios", "member_costs"]
+    assert book.sheetnames == ["brief", "scenarios", "shortfalls", "member_costs", "settings"]
     header = [c.value for c in book["scenarios"][1]]
-    assert header == ["scenario", "targets.scale", "settings.objective", "status",
-                      "shortfall_index", "objective_value", "total_cost", "max_burden",
-                      "solve_seconds", "message"]
+    assert header == ["Scenario", "targets.scale", "settings.objective", "Status",
+                      "Shortfall index", "Objective's optimum", "Total cost (USD million)",
+                      "Highest burden (% of GDP)", "Certified optimum",
+                      "Stages solved by a second route", "Largest residual (scaled)",
+                      "Largest duality gap (relative)", "Solve time (s)", "Message"]
+    assert internal_names(header) == ["scenario", "targets.scale", "settings.objective",
+                                      "status", "shortfall_index", "objective_value",
+                                      "total_cost", "max_burden", "certified",
+                                      "second_routes", "max_residual", "max_gap",
+                                      "solve_seconds", "message"]
     assert book["member_costs"].max_row == 1 + 4 * 2  # 4 scenarios x 2 members x 1 year
     assert len(book["scenarios"]._charts) == 1
     with sqlite3.connect(tmp_path / "sweep.sqlite") as db:
@@ -93,7 +101,7 @@ def test_fresh_and_persistent_sweeps_agree(tiny):
 def test_absent_member_pays_nothing_and_the_ranking_matches_single_solves(tiny, tmp_path):
     out = tmp_path / "absence.xlsx"
     run_sweep(tiny, out=out, workers=1, each_member_absent=True)
-    absence = pd.read_excel(out, sheet_name="absence")
+    absence = read_sheet(out, "absence")
     assert list(absence["member"]) == ["Beta", "Alpha"]  # Beta carries more: its absence hurts
     present = solve(tiny)
     for _, row in absence.iterrows():
@@ -103,8 +111,11 @@ def test_absent_member_pays_nothing_and_the_ranking_matches_single_solves(tiny, 
         assert not (alone.allocation["member"] == row["member"]).any()
         assert row["extra_shortfall_index"] == pytest.approx(
             alone.summary["shortfall_index"] - present.summary["shortfall_index"], abs=1e-9)
+        # each total is its plan's own, within the tie-break's 1e-6 of the cost optimum
+        # (the sweep's in-place solves may use a different share of that slack)
         assert row["extra_cost"] == pytest.approx(
-            alone.summary["total_cost"] - present.summary["total_cost"], rel=1e-9)
+            alone.summary["total_cost"] - present.summary["total_cost"],
+            abs=2e-6 * present.summary["total_cost"])
 
 
 def test_second_sweep_on_a_locked_store_is_refused(tmp_path):
@@ -147,7 +158,7 @@ def test_sweep_killed_with_sigkill_resumes_without_loss_or_duplicates(tmp_path):
     assert len(after) == 12 and after["key"].is_unique and after["scenario"].is_unique
     pd.testing.assert_frame_equal(after[after["key"].isin(before["key"])].reset_index(drop=True),
                                   before.reset_index(drop=True))
-    assert len(pd.read_excel(out, sheet_name="scenarios")) == 12
+    assert len(read_sheet(out, "scenarios")) == 12
 
 
 def test_dask_local_cluster_equals_the_process_pool(tiny, tmp_path):

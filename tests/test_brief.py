@@ -19,7 +19,7 @@ from optimizer.headers import internal_names
 INPUTS = Path(__file__).resolve().parents[1] / "inputs"
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:,\d{3})*(?:\.\d+)?%?")
 SHOWN = {"#,##0.0": "{:,.1f}", "0.00%": "{:.2%}", "#,##0.00": "{:,.2f}", "#,##0": "{:,.0f}",
-         "0.0000": "{:.4f}", "0.00": "{:.2f}"}
+         "0.0000": "{:.4f}", "0.00": "{:.2f}", "0.0E+00": "{:.1E}"}
 
 
 def shown(cell) -> str | None:

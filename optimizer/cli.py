@@ -82,6 +82,28 @@ def _default_output(input_path: str, suffix: str) -> Path:
     return Path.cwd() / f"{Path(input_path).stem}-{suffix}.xlsx"
 
 
+def _usage_error(message: str):
+    """One plain line and exit 2 (bad usage), as JSON on stdout under --json."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and (ctx.find_root().obj or {}).get("json"):
+        click.echo(json.dumps({"status": "usage_error", "message": message}, indent=2))
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _check_folder(output: Path) -> None:
+    """The folder an output goes into exists and can be written, before any work is done."""
+    import os
+
+    folder = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        _usage_error(f"-o {output} is a folder; name the workbook to write")
+    if not folder.is_dir():
+        _usage_error(f"-o {output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        _usage_error(f"-o {output}: the folder {folder} cannot be written")
+
+
 def _check_output(input_path: str, output: Path) -> None:
     from .report import same_file
 
@@ -306,10 +328,25 @@ def _percent(value) -> str:
 
 @main.command()
 @click.argument("output", type=click.Path(dir_okay=False))
-def template(output):
-    """Write a template workbook that `burden validate` accepts."""
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def template(output, force):
+    """Write a template workbook that `burden validate` accepts.
+
+    \b
+    Examples:
+      burden template my-case.xlsx
+      burden template my-case.xlsx --force     # replace an existing file
+    """
     from .template import write_template
 
+    path = Path(output)
+    if path.suffix.lower() != ".xlsx":
+        _usage_error(f"{output}: the template is an .xlsx workbook; name it "
+                     f"{path.with_suffix('.xlsx').name}")
+    if path.exists() and not force:
+        _usage_error(f"{output} exists; the template never replaces a file unless --force "
+                     "is given")
+    _check_folder(path)
     path = write_template(output)
     click.echo(f"template: {path}")
 

@@ -194,3 +194,25 @@ def test_template_validates(tmp_path):
     done = burden(tmp_path, "validate", "out.xlsx")
     assert done.returncode == 0, done.stderr
     assert "out.xlsx: valid" in done.stdout
+
+
+def test_template_never_replaces_a_file_without_force(tmp_path):
+    case = tmp_path / "g2.xlsx"
+    shutil.copyfile(TINY, case)
+    before = sha256(case)
+    done = burden(tmp_path, "template", "g2.xlsx")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: g2.xlsx exists; the template never replaces a file "
+                                   "unless --force is given")
+    assert sha256(case) == before
+    done = burden(tmp_path, "template", "g2.xlsx", "--force")
+    assert done.returncode == 0, done.stderr
+    assert sha256(case) != before
+    assert burden(tmp_path, "validate", "g2.xlsx").returncode == 0
+
+
+def test_template_refuses_a_suffix_other_than_xlsx(tmp_path):
+    done = burden(tmp_path, "template", "g2.csv")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: g2.csv: the template is an .xlsx workbook; name it g2.xlsx"
+    assert list(tmp_path.iterdir()) == []

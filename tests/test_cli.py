@@ -216,3 +216,27 @@ def test_template_refuses_a_suffix_other_than_xlsx(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == "error: g2.csv: the template is an .xlsx workbook; name it g2.xlsx"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_template_example_solves(tmp_path):
+    assert burden(tmp_path, "template", "t.xlsx").returncode == 0
+    done = burden(tmp_path, "solve", "t.xlsx", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["status"] == "optimal"
+
+
+def test_access_leaving_a_member_nowhere_is_named_as_the_cause(tmp_path):
+    """The template with Poland also denied the east: its floor (the 2026 pledge of 40,000)
+    has nowhere to go. The explanation names access, not the floor and cap, which agree."""
+    assert burden(tmp_path, "template", "t.xlsx").returncode == 0
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    book["access"].append(["Poland", "east", False])
+    book.save(tmp_path / "t.xlsx")
+    done = burden(tmp_path, "solve", "t.xlsx", "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "infeasible"
+    assert summary["conflicts"] == [
+        "Access leaves Poland (floor 3.00% of GDP or pledge 40,000.0 USD million, at least "
+        "40,000.0 USD million in 2026) no region to spend in: the access sheet denies it every "
+        "region with a target (east, south)."]

@@ -389,6 +389,10 @@ class _Collector:
     def warn(self, text):
         self.warnings.append(f"{self.file}: {text}")
 
+    def where(self, sheet: str) -> str:
+        """How a message names a sheet."""
+        return f"sheet '{sheet}'"
+
 
 def inputs_from_frames(frames: Mapping[str, pd.DataFrame], source: str = "<frames>",
                        sha256: str | None = None) -> Inputs:
@@ -489,7 +493,8 @@ def _match_sheets(frames, found: _Collector, done=()) -> dict[str, pd.DataFrame]
         if name == "readme":
             continue
         if name not in SHEET_BY_NAME:
-            found.warn(f"sheet '{raw_name}' is not an input sheet; ignored")
+            found.warn(f"sheet '{raw_name}' is not an input sheet; ignored"
+                       + did_you_mean(name, SHEET_BY_NAME))
             continue
         if name in tables:
             found.add(raw_name, None, None, _NOTHING, f"only one sheet named '{name}'")
@@ -534,8 +539,13 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector,
     known = {c.name for c in sheet.columns}
     for name, raw_name in columns.items():
         if name not in known and sheet.name != "scenarios":
-            found.warn(f"sheet '{sheet.name}': column '{raw_name}' is not an input column; "
-                       "ignored")
+            near = [k for k in known if k not in columns and _one_edit(name, k)]
+            if near:
+                found.add(sheet.name, None, raw_name, _NOTHING,
+                          f"an input column (did you mean {near[0]}?)")
+            else:
+                found.warn(f"{found.where(sheet.name)}: column '{raw_name}' is not an input "
+                           "column; ignored")
     for col in sheet.columns:
         if col.name not in columns:
             if col.required:
@@ -572,6 +582,29 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector,
             before is not None and all(tokens[k] is earlier.tokens[k] for k in sheet.key)):
         _check_unique(sheet, table, found)
     return table, tokens
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` becomes `b` by one inserted, deleted or replaced character, or two
+    neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def did_you_mean(value: str, known) -> str:
+    """" (did you mean X?)" for the known name closest to `value`, or "" if none is close."""
+    import difflib
+
+    known = list(known)
+    lower = {str(k).lower(): k for k in known}
+    close = difflib.get_close_matches(str(value).lower(), list(lower), n=1, cutoff=0.6)
+    return f" (did you mean {lower[close[0]]}?)" if close else ""
 
 
 def _plain_numbers(col: Column, values: list) -> list | None:
@@ -688,7 +721,8 @@ def _read_settings(table: pd.DataFrame, found: _Collector) -> Settings:
         found.setting_rows[name] = int(row)
         if setting is None:
             found.add("settings", row, "key", key,
-                      "one of " + ", ".join(s.key for s in SETTINGS))
+                      "one of " + ", ".join(s.key for s in SETTINGS)
+                      + did_you_mean(name, SETTING_BY_KEY))
             continue
         if value is None:
             continue
@@ -932,7 +966,8 @@ class _Case:
             if canonical is None:
                 listed = ", ".join(list(known.values())[:12])
                 self.found.add(sheet, row, column, value,
-                               f"{what} defined in the workbook ({listed})")
+                               f"{what} defined in the workbook ({listed})"
+                               + did_you_mean(value, known.values()))
             out.append(canonical)
         return pd.Series(out, index=table.index, dtype=object)
 

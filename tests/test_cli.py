@@ -240,3 +240,42 @@ def test_access_leaving_a_member_nowhere_is_named_as_the_cause(tmp_path):
         "Access leaves Poland (floor 3.00% of GDP or pledge 40,000.0 USD million, at least "
         "40,000.0 USD million in 2026) no region to spend in: the access sheet denies it every "
         "region with a target (east, south)."]
+
+
+def test_a_header_one_edit_from_a_known_column_is_an_input_error(tmp_path):
+    sheets = good_sheets()
+    sheets["members"][0] = [c.replace("floor_gdp_share", "floor_gdp_shares")
+                            for c in sheets["members"][0]]
+    sheets["members"][0].append("notes")  # unknown and not near any column: a warning
+    for row in sheets["members"][1:]:
+        row.append("")
+    write_workbook(tmp_path / "plan.xlsx", sheets)
+    done = burden(tmp_path, "validate", "plan.xlsx")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert ("plan.xlsx, sheet 'members', column 'floor_gdp_shares': expected an input column "
+            "(did you mean floor_gdp_share?)") in done.stderr
+    assert "notes" not in done.stderr
+    sheets["members"][0] = [c.replace("floor_gdp_shares", "floor_gdp_share")
+                            for c in sheets["members"][0]]
+    write_workbook(tmp_path / "plan.xlsx", sheets)
+    done = burden(tmp_path, "validate", "plan.xlsx")
+    assert done.returncode == 0, done.stderr
+    assert ("warning: plan.xlsx: sheet 'members': column 'notes' is not an input column; "
+            "ignored") in done.stderr
+
+
+def test_unknown_names_suggest_the_nearest_known_one(tmp_path):
+    sheets = good_sheets()
+    set_cell(sheets, "inventory", 2, "member", "Alpah")
+    set_cell(sheets, "inventory", 2, "equipment", "tnak")
+    set_cell(sheets, "quality", 2, "capability", "airr")
+    write_workbook(tmp_path / "plan.xlsx", sheets)
+    done = burden(tmp_path, "validate", "plan.xlsx")
+    assert done.returncode == 2
+    for column, suggestion in (("member", "Alpha"), ("equipment", "tank"),
+                               ("capability", "air")):
+        line = next(line for line in done.stderr.splitlines() if f"column '{column}'" in line)
+        assert line.endswith(f"(did you mean {suggestion}?)"), line
+    done = burden(tmp_path, "solve", TINY, "--set", "members[Alpah].cap_gdp_share=0.1")
+    assert done.returncode == 2
+    assert "did you mean" in done.stderr, done.stderr

@@ -603,7 +603,7 @@ def did_you_mean(value: str, known) -> str:
 
     known = list(known)
     lower = {str(k).lower(): k for k in known}
-    close = difflib.get_close_matches(str(value).lower(), list(lower), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(value).lower(), list(lower), n=1, cutoff=0.75)
     return f" (did you mean {lower[close[0]]}?)" if close else ""
 
 
@@ -955,15 +955,21 @@ class _Case:
         return self.piece(name, key, lambda: {
             v.lower(): v for v in self.table(sheet)[column].tolist() if isinstance(v, str)})
 
-    def resolve(self, table, sheet, column, known: dict[str, str], what: str) -> pd.Series:
-        """Map names to their canonical spelling; unknown names are problems."""
+    def resolve(self, table, sheet, column, known: dict[str, str], what: str,
+                unknown_warns: bool = False) -> pd.Series:
+        """Map names to their canonical spelling; unknown names are problems (warnings with
+        `unknown_warns`, the name then blank, so its row is left out)."""
         out = []
         for value, row in zip(table[column].tolist(), table[ROW].tolist()):
             if value is None:
                 out.append(None)
                 continue
             canonical = known.get(value.lower())
-            if canonical is None:
+            if canonical is None and unknown_warns:
+                self.found.warn(f"{self.found.where(sheet)} row {row}: {column} '{value}' has "
+                                "no target; the row is ignored"
+                                + did_you_mean(value, known.values()))
+            elif canonical is None:
                 listed = ", ".join(list(known.values())[:12])
                 self.found.add(sheet, row, column, value,
                                f"{what} defined in the workbook ({listed})"
@@ -997,7 +1003,8 @@ class _Case:
                               "equipment", dict(equipment_names), "an equipment type")))
         access = piece("access", (typed("access"), member_names, region_names),
                        lambda: self._member_table("access", dict(member_names), (
-                           "region", dict(region_names), "a region named in targets")))
+                           "region", dict(region_names), "a region named in targets"),
+                           unknown_warns=True))
         quality = piece("quality", (typed("quality"), member_names, capability_names),
                         lambda: self._member_table("quality", dict(member_names), (
                             "capability", dict(capability_names), "a capability")))
@@ -1098,12 +1105,16 @@ class _Case:
         table[column] = self.resolve(table, sheet, column, known, what)
         return table
 
-    def _member_table(self, sheet, member_names, other=None) -> pd.DataFrame:
+    def _member_table(self, sheet, member_names, other=None,
+                      unknown_warns: bool = False) -> pd.DataFrame:
+        """A copy of a sheet with its member names (and `other` = (column, known, what))
+        canonical; with `unknown_warns`, an unknown name in `other` is a warning and its row
+        is ignored (an access row for a region that has no target)."""
         table = self.table(sheet).copy()
         table["member"] = self.resolve(table, sheet, "member", member_names, "a member")
         if other is not None:
             column, known, what = other
-            table[column] = self.resolve(table, sheet, column, known, what)
+            table[column] = self.resolve(table, sheet, column, known, what, unknown_warns)
         return table
 
     def _check_sources(self, sources: pd.DataFrame):

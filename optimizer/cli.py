@@ -119,6 +119,7 @@ def _prepare(input_path: str, output, suffix: str, overrides=(), **limits):
     validated inputs, their warnings printed."""
     output = Path(output) if output else _default_output(input_path, suffix)
     _check_output(input_path, output)
+    _check_folder(output)
     inputs = _load(input_path, overrides, **limits)
     for warning in inputs.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -279,3 +279,12 @@ def test_unknown_names_suggest_the_nearest_known_one(tmp_path):
     done = burden(tmp_path, "solve", TINY, "--set", "members[Alpah].cap_gdp_share=0.1")
     assert done.returncode == 2
     assert "did you mean" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command", ["solve", "sweep", "frontier", "shapley"])
+def test_output_in_a_missing_folder_exits_2_before_any_work(tmp_path, command):
+    done = burden(tmp_path, command, TINY, "-o", "nodir/sub/r.xlsx")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.strip() == "error: -o nodir/sub/r.xlsx: the folder nodir/sub does not exist"
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,19 @@ import click
 from .inputs import InputError
 
 EXIT_SOLVED, EXIT_NO_SOLUTION, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away (`| head -1`)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 class _Group(click.Group):
@@ -31,7 +44,10 @@ class _Group(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(EXIT_NO_SOLUTION)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as error:  # noqa: BLE001 - a planner sees one line, never a traceback
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -220,7 +236,8 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
 
     output, inputs = _prepare(input_path, output, "sweep")
     grid = [parse_grid(text) for text in grids]
-    total = len(expand_scenarios(inputs, grid, each_member_absent))
+    scenarios = expand_scenarios(inputs, grid, each_member_absent)
+    total = len(scenarios)
     update, close = console_progress()
     told = []
 
@@ -241,6 +258,9 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
         close()
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_NO_SOLUTION)
+    except KeyboardInterrupt:
+        close()
+        _interrupted(output.with_suffix(".sqlite"), scenarios, inputs.sha256, "scenarios")
     finally:
         close()
     counts = table["status"].value_counts().to_dict()
@@ -321,6 +341,17 @@ def shapley(input_path, samples, seed, workers, scheduler, output):
         click.echo(f"note: {note}")
     click.echo(f"shapley workbook: {output}")
     sys.exit(EXIT_SOLVED)
+
+
+def _interrupted(store_path: Path, scenarios, sha256: str, what: str) -> None:
+    """Ctrl-C during a sweep: say what is saved and how to go on; exit 130."""
+    from .store import saved_keys, scenario_key
+
+    keys = {scenario_key(sha256, s.overrides) for s in scenarios}
+    saved = len(keys & saved_keys(store_path))
+    click.echo(f"interrupted: {saved} of {len(keys)} {what} are saved in {store_path}; run "
+               f"the same command again to solve the other {len(keys) - saved}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _percent(value) -> str:

@@ -56,6 +56,21 @@ def scenario_key(input_sha256: str, overrides: list[tuple[str, object]]) -> str:
     return hashlib.sha256(f"{input_sha256}\n{text}".encode()).hexdigest()
 
 
+def saved_keys(path) -> set[str]:
+    """The keys of the scenarios finished in the store at `path` (none if it does not
+    exist), read without taking its lock."""
+    path = Path(path)
+    if not path.exists():
+        return set()
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {row[0] for row in db.execute("SELECT key FROM scenarios")}
+    except sqlite3.Error:
+        return set()
+    finally:
+        db.close()
+
+
 class Store:
     """A sweep store at `path` (created if missing). Use as a context manager."""
 

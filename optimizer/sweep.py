@@ -11,9 +11,11 @@ distributed (`scheduler="local"` for a LocalCluster, or a scheduler address).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
+import signal
 import sys
 import time
 import traceback
@@ -186,8 +188,12 @@ def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
     while pending:
         attempts += 1
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(task, inputs, *item): i for i, item in pending.items()}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
+            # the workers start with Ctrl-C blocked (a signal mask survives exec): only this
+            # process hears it, and stops them at once
+            with _interrupts_blocked():
+                futures = {pool.submit(task, inputs, *item): i for i, item in pending.items()}
             try:
                 for future in as_completed(futures):
                     i = futures[future]
@@ -197,7 +203,35 @@ def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
                 if attempts >= 3:
                     for item in pending.values():
                         on_row(_failed(item, "a worker process died three times"))
+                    pool.shutdown(wait=True)
                     return
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _interrupts_blocked():
+    """SIGINT held back in this thread (and in processes started meanwhile) while inside."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _stop(pool) -> None:
+    """Cancel what has not started and end the pool's workers now (they hold nothing that
+    needs saving: finished scenarios are in the store already)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.join(5)
 
 
 def _dask(inputs, todo, workers, scheduler, on_row, task=run_scenario):

@@ -288,3 +288,53 @@ def test_output_in_a_missing_folder_exits_2_before_any_work(tmp_path, command):
     assert done.stderr.strip() == "error: -o nodir/sub/r.xlsx: the folder nodir/sub does not exist"
     assert done.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_a_sweep_exits_130_and_says_how_to_resume(tmp_path):
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it: the sweep stops
+    within seconds, says how many scenarios are saved, and a re-run solves only the rest."""
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    values = ",".join(f"{1 + i / 100:g}" for i in range(60))
+    args = [str(BURDEN), "sweep", str(TINY), "--grid", f"targets.scale={values}",
+            "--workers", "1", "-o", "s.xlsx"]
+    process = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    store = tmp_path / "s.sqlite"
+    deadline = time.monotonic() + 120
+    saved = 0
+    while time.monotonic() < deadline and saved < 2:
+        time.sleep(0.2)
+        if store.exists():
+            try:
+                with sqlite3.connect(store) as db:
+                    saved = db.execute("SELECT count(*) FROM scenarios").fetchone()[0]
+            except sqlite3.Error:
+                pass
+    assert saved >= 2, "the sweep saved no scenario in time"
+    os.killpg(process.pid, signal.SIGINT)
+    stopped = time.monotonic()
+    out, err = process.communicate(timeout=60)
+    assert time.monotonic() - stopped < 3.0
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in out + err
+    line = err.strip().splitlines()[-1]
+    prefix, _, rest = line.partition(" of 60 scenarios are saved in ")
+    assert prefix.startswith("interrupted: "), line
+    done = int(prefix.removeprefix("interrupted: "))
+    assert done >= 2
+    assert rest == f"s.sqlite; run the same command again to solve the other {60 - done}"
+    assert not (tmp_path / "s.xlsx").exists()
+    again = burden(tmp_path, *args[1:])
+    assert again.returncode == 0, again.stderr
+    assert f"{done} of 60 scenarios already done" in again.stderr
+
+
+def test_output_cut_short_by_the_reader_exits_quietly(tmp_path):
+    done = subprocess.run(f"'{BURDEN}' solve '{TINY}' | head -1", shell=True, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout == "status: optimal\n"
+    assert done.stderr == ""

@@ -198,7 +198,10 @@ def _print_summary(result, written: Path) -> None:
 @_limits
 def validate(input_path, max_file_mb, max_cells):
     """Read and check INPUT only; print counts or every problem."""
+    from .sweep import sheet_scenarios, validate_scenarios
+
     inputs = _load(input_path, max_file_mb=max_file_mb, max_cells=max_cells)
+    validate_scenarios(inputs, sheet_scenarios(inputs))
     for warning in inputs.warnings:
         click.echo(f"warning: {warning}", err=True)
     present = len(inputs.present_members)
@@ -212,7 +215,15 @@ def validate(input_path, max_file_mb, max_cells):
                f"{inputs.settings.fair_share}")
 
 
-@main.command()
+def _override_paths() -> str:
+    from .schema import OVERRIDE_PATHS
+
+    width = max(len(path) for path, _ in OVERRIDE_PATHS)
+    return "\b\nOverride paths (the scenarios sheet's columns, --grid and --set):\n" + "\n".join(
+        f"  {path:<{width}}  {meaning}" for path, meaning in OVERRIDE_PATHS)
+
+
+@main.command(epilog=_override_paths())
 @click.argument("input_path", metavar="INPUT", type=click.Path())
 @click.option("--grid", "grids", multiple=True, metavar="PATH=V1,V2,...",
               help="Cross the scenarios with these values of PATH (repeatable).")

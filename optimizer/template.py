@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .schema import SETTINGS, SHEETS
+from .schema import OVERRIDE_PATHS, SETTINGS, SHEETS
 
 # Names that other sheets refer to, so the example rows agree with each other.
 _EXAMPLE_NAMES = {"member": "Poland", "capability": "maritime", "region": "east",
@@ -63,6 +63,11 @@ def write_template(path) -> Path:
     for s in SETTINGS:
         readme.append(["settings", s.key, "", " | ".join(s.choices) or s.kind,
                        "" if s.default is None else str(s.default), "", s.doc])
+    readme.append([])
+    readme.append(["override paths", "", "", "", "", "", "the columns of the scenarios sheet "
+                   "(after scenario), and what --set and --grid take"])
+    for override, meaning in OVERRIDE_PATHS:
+        readme.append(["scenarios", override, "", "", "", "", meaning])
     readme.append([])
     readme.append(["priority (targets sheet) is a risk tier: the shortfall index weighs a "
                    "target's relative shortfall by it, so a tier-3 target is filled before a "

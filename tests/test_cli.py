@@ -338,3 +338,37 @@ def test_output_cut_short_by_the_reader_exits_quietly(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.stdout == "status: optimal\n"
     assert done.stderr == ""
+
+
+def test_validate_checks_the_scenarios_sheet(tmp_path):
+    sheets = good_sheets()
+    sheets["scenarios"] = [["scenario", "targets[wets].scale", "settings.objective"],
+                           ["west", 1.2, "min_cost"]]
+    write_workbook(tmp_path / "plan.xlsx", sheets)
+    done = burden(tmp_path, "validate", "plan.xlsx")
+    assert done.returncode == 2, done.stdout
+    assert "valid" not in done.stdout
+    problems = [line.strip() for line in done.stderr.splitlines()[1:]]
+    assert problems == ["scenario 'west', column 'targets[wets].scale': found 1.2, expected a region or "
+                        "capability named in the targets sheet (no 'wets')"], done.stderr
+
+
+def test_override_paths_are_listed_in_sweep_help_and_the_template(tmp_path):
+    from optimizer.schema import OVERRIDE_PATHS
+
+    done = burden(tmp_path, "sweep", "--help")
+    assert done.returncode == 0
+    assert "Override paths" in done.stdout
+    for path, _ in OVERRIDE_PATHS:
+        assert f"  {path}  " in done.stdout
+    assert max(map(len, done.stdout.splitlines())) <= 80
+    assert burden(tmp_path, "template", "t.xlsx").returncode == 0
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx", read_only=True)
+    try:
+        listed = [row[1] for row in book["readme"].iter_rows(values_only=True)
+                  if row[0] == "scenarios"]
+        header = next(book["scenarios"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    assert [path for path, _ in OVERRIDE_PATHS] == [p for p in listed if p in dict(OVERRIDE_PATHS)]
+    assert header == ("scenario", "targets[east].scale")

@@ -292,7 +292,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
               scheduler: str | None = None, *, grid: Iterable[tuple[str, list]] = (),
               each_member_absent: bool = False,
               progress: Callable[[int, int, int], None] | None = None,
-              persistent: bool = True) -> pd.DataFrame:
+              persistent: bool = True, identity: str | None = None) -> pd.DataFrame:
     """Solve every scenario and return the `scenarios` table (one row per scenario).
 
     `scenarios`: a list of `Scenario`, a mapping name -> {path: value}, or None for the
@@ -301,6 +301,8 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     store in a temporary folder and writes no workbook. `persistent=False` solves every
     scenario from scratch instead of editing the worker's loaded model (the figures then do
     not depend on the order scenarios reach a worker, even among alternative optima).
+    `identity`: what the store keys scenarios by besides their overrides (default: the
+    input's hash); give another when `inputs` carry overrides applied beforehand.
 
     >>> table = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     """
@@ -315,7 +317,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     with tempfile.TemporaryDirectory() as scratch:
         store_path = default_store(Path(out)) if out else Path(scratch) / "sweep.sqlite"
         with Store(store_path) as store:
-            keys = [scenario_key(inputs.sha256, s.overrides) for s in expanded]
+            keys = [scenario_key(identity or inputs.sha256, s.overrides) for s in expanded]
             done = store.done_keys()
             todo, seen = [], set(done)
             for position, (scenario, key) in enumerate(zip(expanded, keys)):

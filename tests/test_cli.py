@@ -372,3 +372,103 @@ def test_override_paths_are_listed_in_sweep_help_and_the_template(tmp_path):
         book.close()
     assert [path for path, _ in OVERRIDE_PATHS] == [p for p in listed if p in dict(OVERRIDE_PATHS)]
     assert header == ("scenario", "targets[east].scale")
+
+
+def test_help_neither_imports_pandas_nor_lacks_examples(tmp_path):
+    """`--help` of every command is instant (no pandas, numpy or openpyxl loaded) and shows
+    how the command is used."""
+    script = (
+        "import sys\n"
+        "from optimizer.cli import main\n"
+        "for command in ([], *([name] for name in main.commands)):\n"
+        "    try:\n"
+        "        main([*command, '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('LOADED', sorted(m for m in ('pandas', 'numpy', 'openpyxl') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("LOADED []"), done.stdout[-300:]
+    from optimizer.cli import main
+
+    for name in main.commands:
+        text = burden(tmp_path, name, "--help").stdout
+        assert "Examples:" in text and f"burden {name} " in text.split("Examples:")[1], name
+
+
+def test_json_errors_are_json_on_stdout(tmp_path):
+    bad_workbook(tmp_path)
+    done = burden(tmp_path, "solve", "bad.xlsx", "--json")
+    assert done.returncode == 2
+    answer = json.loads(done.stdout)
+    assert answer["status"] == "input_error"
+    assert len(answer["problems"]) == 5
+    gdp = next(p for p in answer["problems"] if p["column"] == "gdp")
+    assert (gdp["file"], gdp["sheet"], gdp["row"], gdp["value"]) == ("bad.xlsx", "members", 3,
+                                                                     "lots")
+    done = burden(tmp_path, "sweep", TINY, "--json", "-o", "nodir/s.xlsx")
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {
+        "status": "usage_error", "message": "-o nodir/s.xlsx: the folder nodir does not exist"}
+    done = burden(tmp_path, "solve", TINY, "--json", "--engine", "cplex")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["status"] == "usage_error"
+
+
+def test_quiet_prints_nothing_on_stdout(tmp_path):
+    done = burden(tmp_path, "solve", TINY, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
+    assert (tmp_path / "tiny-report.xlsx").is_file()
+    done = burden(tmp_path, "sweep", TINY, "-q", "--workers", "1", "--grid", "targets.scale=1,2")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
+
+
+def test_set_and_time_limit_reach_every_solving_command(tmp_path):
+    """min_max_burden on tiny: 125 / 3000 (test_set_changes_the_objective); the time limit
+    lands in the settings the report lists."""
+    done = burden(tmp_path, "sweep", TINY, "--set", "settings.objective=min_max_burden",
+                  "--time-limit", "30", "--workers", "1", "--json", "-o", "s.xlsx")
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)["rows"]
+    assert row["objective_value"] == pytest.approx(125 / 3000, rel=1e-6)
+    # the same store, another --set: solved anew, not taken from the store
+    done = burden(tmp_path, "sweep", TINY, "--workers", "1", "--json", "-o", "s.xlsx")
+    (row,) = json.loads(done.stdout)["rows"]
+    assert row["objective_value"] == pytest.approx(145, rel=1e-6)
+    done = burden(tmp_path, "solve", TINY, "--time-limit", "12.5", "-o", "r.xlsx")
+    assert done.returncode == 0, done.stderr
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)
+    try:
+        settings = {r[0]: r[1] for r in book["inputs"].iter_rows(values_only=True)}
+    finally:
+        book.close()
+    assert settings["time_limit"] == 12.5
+    for command in ("frontier", "shapley"):
+        done = burden(tmp_path, command, TINY, "--set", "members.absent=true", "--json")
+        assert done.returncode == 2, (command, done.stdout)
+        assert "at least one member present" in done.stdout
+        assert "--time-limit" in burden(tmp_path, command, "--help").stdout
+
+
+def test_shapley_exact_equals_the_enumeration(tmp_path):
+    from optimizer import read_inputs
+    from optimizer.shapley import shapley_exact
+
+    expected = shapley_exact(read_inputs(TINY))
+    done = burden(tmp_path, "shapley", TINY, "--exact", "--workers", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["exact"] is True and answer["coalitions"] == 3
+    values = {m["member"]: m["shapley_value"] for m in answer["members"]}
+    assert values == pytest.approx(dict(zip(expected["member"], expected["shapley_value"])),
+                                   abs=1e-9)
+    assert all(m["standard_error"] == 0 for m in answer["members"])
+
+
+def test_sweep_leaves_no_lock_file(tmp_path):
+    done = burden(tmp_path, "sweep", TINY, "--workers", "1", "-o", "s.xlsx", "-q")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite", "s.xlsx"]

@@ -55,8 +55,8 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
                             getattr(inputs, "_memo", None))
     except InputError as error:
         label = ", ".join(f"{k}={v}" for k, v in overrides.items())
-        problems += [Problem(f"{where} ({label}) on {p.file}", p.sheet, p.row, p.column,
-                             p.value, p.expected) for p in error.problems]
+        problems += [dataclasses.replace(p, file=f"{where} ({label}) on {p.file}")
+                     for p in error.problems]
     if problems:
         raise InputError(problems)
     # sheets and columns the reader ignored are not in the tables: keep their warnings

@@ -7,26 +7,49 @@ The public API (docs/notebooks.md):
     result = solve(inputs)
     write_report(result, "alliance-report.xlsx")
 
-Pyomo is imported only by `solve(engine="pyomo")` and `models.build_model`.
+The names are loaded on first use (pandas and friends with them), so `burden --help` and
+`import optimizer.schema` stay quick; HiGHS is imported on the first solve, Pyomo only by
+`solve(engine="pyomo")` and `models.build_model`.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
+
 __version__ = "0.1.0"
 
-from .inputs import InputError, Inputs, Problem, inputs_from_frames, read_inputs  # noqa: E402
-from .report import write_report  # noqa: E402
-from .result import Result  # noqa: E402
-
-# `run_sweep`, `frontier` and `shapley` are light to import (numpy, pandas, sqlite3): imported
-# here, after their submodules, so the package names are the functions.
-from .shapley import shapley  # noqa: E402
-
-# `from .solve import solve` binds the name to the function after the submodule import has set
-# the package attribute `solve` to the module.
-from .solve import solve  # noqa: E402
-from .sweep import run_sweep  # noqa: E402
-from .tradeoff import frontier  # noqa: E402
+#: Each public name and the submodule that defines it.
+_API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
+        "inputs_from_frames": "inputs", "read_inputs": "inputs", "write_report": "report",
+        "Result": "result", "shapley": "shapley", "solve": "solve", "run_sweep": "sweep",
+        "frontier": "tradeoff"}
 
 __all__ = ["InputError", "Inputs", "Problem", "Result", "frontier", "inputs_from_frames",
            "read_inputs", "run_sweep", "shapley", "solve", "write_report", "__version__"]
+
+
+class _Package(types.ModuleType):
+    """The package, whose API names are looked up in their submodules when first asked for.
+    `solve` and `shapley` name functions, not the submodules of the same name: importing a
+    submodule does not rebind them."""
+
+    def __getattr__(self, name):
+        if name not in _API:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{self.__name__}.{_API[name]}"), name)
+        types.ModuleType.__setattr__(self, name, value)
+        return value
+
+    def __setattr__(self, name, value):
+        if name in _API and isinstance(value, types.ModuleType) and \
+                value.__name__ == f"{self.__name__}.{name}":
+            return  # the import system binding a submodule: the function keeps the name
+        super().__setattr__(name, value)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(_API))
+
+
+sys.modules[__name__].__class__ = _Package

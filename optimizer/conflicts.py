@@ -50,17 +50,35 @@ def describe_rows(layout, compiled, rows, columns, currency: str) -> list[str]:
             limits.append(("the ramp from the baseline for",
                            f"{r['member']} (baseline {_money(base, currency)}, into "
                            f"{r['year']})"))
+    stranded = _stranded_members(layout)
+    access = {}  # member -> the commitments access leaves nowhere to be spent
     for col in columns:
-        limits.extend(_describe_bound(layout, int(col), currency))
-    sentences = []
+        for kind, item, member in _describe_bound(layout, int(col), currency):
+            if kind == "the commitments of" and member in stranded:
+                access.setdefault(member, []).append(item)
+            else:
+                limits.append((kind, item))
+    sentences = [f"Access leaves {member} ({'; '.join(items)}) no region to spend in: the "
+                 "access sheet denies it every region with a target "
+                 f"({', '.join(map(str, layout.regions))})."
+                 for member, items in access.items()]
+    if access and not targets and not limits:
+        return sentences
     limit_text = _grouped(limits) if limits else "the members' limits"
     for t in targets:
         sentences.append(
             f"Target {t['capability']} in {t['region']} in {t['year']} "
             f"({t['target']:,.1f}) cannot be met: it is held back by {limit_text}.")
-    if not targets:
+    if not targets and (limits or not access):
         sentences.append(f"These limits cannot all hold: {limit_text}.")
     return sentences
+
+
+def _stranded_members(layout) -> set:
+    """Present members with no allowed region at all (no funding, personnel or equipment
+    column to spend through)."""
+    spending = set(layout.cells["member"].tolist()) | set(layout.units["member"].tolist())
+    return {m for m in layout.members if m not in spending}
 
 
 def _grouped(limits: list[tuple[str, str]]) -> str:
@@ -89,15 +107,18 @@ def _describe_bound(layout, col: int, currency: str) -> list[str]:
             floor = f"floor {r['floor_share']:.2%} of GDP"
             if r["pledge"] > 0:
                 floor += f" or pledge {_money(r['pledge'], currency)}"
+            if r["member"] in _stranded_members(layout):
+                return [("the commitments of", f"{floor}, at least "
+                         f"{_money(r['lower'], currency)} in {r['year']}", r["member"])]
             return [("the commitments of", f"{r['member']} in {r['year']} ({floor}, at least "
-                     f"{_money(r['lower'], currency)}; {cap})")]
+                     f"{_money(r['lower'], currency)}; {cap})", r["member"])]
         if name == "persons":
             r = my.iloc[index]
             return [("the deployable personnel of",
-                     f"{r['member']} ({r['avail']:,.0f} persons in {r['year']})")]
+                     f"{r['member']} ({r['avail']:,.0f} persons in {r['year']})", r["member"])]
         u = layout.units.iloc[index]
         return [(f"the inventory of {u['equipment']} held by",
-                 f"{u['member']} ({u['inv']:g} units)")]
+                 f"{u['member']} ({u['inv']:g} units)", u["member"])]
     return []
 
 

@@ -36,12 +36,19 @@ class Problem:
     column: str | None
     value: object
     expected: str
+    #: how the table is named, where it is not a workbook's sheet: "file 'members.csv'" (a
+    #: folder of CSV files), "frame 'members'" (`inputs_from_frames`)
+    table: str | None = None
+    #: the row's label in its DataFrame's index (`inputs_from_frames`; `row` is then None)
+    index: object = None
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.sheet:
-            where.append(f"sheet '{self.sheet}'")
-        if self.row is not None:
+        if self.sheet and self.table != "":
+            where.append(self.table or f"sheet '{self.sheet}'")
+        if self.index is not None:
+            where.append(f"index {self.index!r}")
+        elif self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
@@ -210,13 +217,15 @@ def read_inputs(path, *, max_file_mb: float = 50, max_cells: int = 5_000_000) ->
         raise InputError([Problem(name, None, None, None, _NOTHING,
                                   "an existing .xlsx workbook or a folder of .csv files")])
     if path.is_dir():
-        frames, digest = _read_csv_folder(path, max_file_mb)
+        frames, digest, labels = _read_csv_folder(path, max_file_mb)
     elif path.suffix.lower() in (".xlsx", *MACRO_SUFFIXES):  # macro files: refused by name
         frames, digest = _read_xlsx(path, max_file_mb, max_cells)
     else:
         raise InputError([Problem(name, None, None, None, path.suffix or path.name,
                                   "an .xlsx workbook or a folder of .csv files")])
-    return inputs_from_frames(frames, source=str(path), sha256=digest)
+    if path.is_dir():
+        return _validate(frames, str(path), digest, kind="file", labels=labels)
+    return _validate(frames, str(path), digest, kind="sheet")
 
 
 def _read_xlsx(path: Path, max_file_mb: float = 50,
@@ -312,15 +321,20 @@ def _rows_within(rows, file: str, sheet: str, cap_rows: int, max_cells: int):
         yield row
 
 
-def _read_csv_folder(folder: Path, max_file_mb: float = 50) -> tuple[dict[str, pd.DataFrame],
-                                                                      str]:
+def _read_csv_folder(folder: Path, max_file_mb: float = 50
+                     ) -> tuple[dict[str, pd.DataFrame], str, dict[str, str]]:
+    """Each `.csv` file of `folder` (the suffix in any case) as a raw table, the digest of
+    them all, and how messages name each table ("file 'Members.CSV'"). A file separated by
+    semicolons (what Excel writes where the decimal mark is a comma) is read as such, its
+    decimal commas as decimal points."""
     import csv
 
     from .workbook_guard import check_file_size
 
     digest = hashlib.sha256()
-    frames = {}
-    for file in sorted(folder.glob("*.csv")):
+    frames, labels = {}, {}
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+    for file in files:
         check_file_size(file, max_file_mb)
         data = file.read_bytes()
         digest.update(file.name.encode() + b"\0" + data)
@@ -332,15 +346,39 @@ def _read_csv_folder(folder: Path, max_file_mb: float = 50) -> tuple[dict[str, p
                 file.name, file.stem, line, None, _NOTHING,
                 f"UTF-8 text, but byte 0x{data[exc.start]:02x} at position {exc.start} is not "
                 "UTF-8 (the file looks saved as Latin-1 or Windows-1252): save it as "
-                "'CSV UTF-8'")]) from None
+                "'CSV UTF-8'", table="")]) from None
+        lines = text.splitlines()
+        separator = _separator(lines)
         try:
             rows = [tuple(cell if cell.strip() != "" else None for cell in row)
-                    for row in csv.reader(text.splitlines())]
+                    for row in csv.reader(lines, delimiter=separator)]
         except csv.Error as exc:
             raise InputError([Problem(file.name, file.stem, None, None, _NOTHING,
-                                      f"comma-separated text ({exc})")]) from None
+                                      f"comma-separated text ({exc})", table="")]) from None
+        if separator == ";":
+            rows = [tuple(_decimal_point(cell) for cell in row) for row in rows]
         frames[file.stem] = _rows_to_frame(rows)
-    return frames, digest.hexdigest()
+        labels[_norm(file.stem)] = labels[file.stem] = f"file '{file.name}'"
+    return frames, digest.hexdigest(), labels
+
+
+def _separator(lines: list[str]) -> str:
+    """The field separator of a CSV file: `;` where its header line (the first that is not
+    blank) holds more semicolons than commas, else `,`."""
+    header = next((line for line in lines if line.strip()), "")
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*%?\s*$")
+
+
+def _decimal_point(cell):
+    """A number written with a decimal comma (and points between thousands), as
+    semicolon-separated CSV from Excel has it, with a decimal point instead: "0,02" ->
+    "0.02", "1.234.567,5" -> "1234567.5". Any other cell as it is."""
+    if cell is None or "," not in cell and cell.count(".") < 2 or not _DECIMAL_COMMA.match(cell):
+        return cell
+    return cell.replace(".", "").replace(",", ".")
 
 
 def _rows_to_frame(rows) -> pd.DataFrame:
@@ -375,27 +413,56 @@ def _blank(value) -> bool:
 class _Collector:
     """Gathers problems and warnings while the tables are checked."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, labels: Mapping[str, str] | None = None,
+                 kind: str = "sheet"):
         self.file = file
+        self.kind = kind  # what a table is: a workbook's "sheet", a CSV "file", a "frame"
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.setting_rows: dict[str, int] = {}  # settings key -> its Excel row
+        self.labels = dict(labels or {})  # sheet -> how messages name it (`Problem.table`)
+        self.index_of: dict[str, dict[int, object]] = {}  # frame -> row number -> index label
 
     def add(self, sheet, row, column, value, expected):
         if row is not None and int(row) <= 0:  # a record added by an override, not a sheet row
             row = None
-        self.problems.append(Problem(self.file, sheet, row, column, value, expected))
+        index = self.index_of.get(sheet, {}).get(int(row)) if row is not None else None
+        if index is not None:
+            row = None
+        self.problems.append(Problem(self.file, sheet, row, column, value, expected,
+                                     self.labels.get(sheet), index))
 
     def warn(self, text):
         self.warnings.append(f"{self.file}: {text}")
+
+    def where(self, sheet: str) -> str:
+        """How a message names a sheet: "sheet 'members'", "file 'members.csv'", ..."""
+        return self.labels.get(sheet) or f"sheet '{sheet}'"
+
+    def at(self, sheet: str, row) -> str:
+        """How a message names a row of a sheet: "sheet 'gdp' row 3", "frame 'gdp' index 1"."""
+        index = self.index_of.get(sheet, {}).get(int(row)) if row is not None else None
+        if index is not None:
+            return f"{self.where(sheet)} index {index!r}"
+        return f"{self.where(sheet)} row {row}"
+
+    def missing(self, sheet: str) -> str:
+        """What a missing required sheet should have been."""
+        if self.kind == "file":
+            return f"a file named {sheet}.csv"
+        if self.kind == "frame":
+            return f"a frame named '{sheet}'"
+        return f"a sheet named '{sheet}'"
 
 
 def inputs_from_frames(frames: Mapping[str, pd.DataFrame], source: str = "<frames>",
                        sha256: str | None = None) -> Inputs:
     """Validate tables (one DataFrame per sheet, columns named as in the workbook) into `Inputs`.
 
-    This is the path every reader takes, so a case built in code is checked exactly like a
-    workbook. Without a `_row` column, rows are numbered as in a sheet with a header row.
+    The readers take the same path, so a case built in code is checked exactly like a
+    workbook, except that the `settings` frame may be left out (every setting has a
+    default) and a problem names the frame and the row's index label ("frame 'members',
+    index 2") rather than an Excel row (a frame with a `_row` column keeps those numbers).
 
     >>> import pandas as pd
     >>> inputs = inputs_from_frames({                         # doctest: +SKIP
@@ -405,7 +472,8 @@ def inputs_from_frames(frames: Mapping[str, pd.DataFrame], source: str = "<frame
 
 
 def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | None,
-              memo: Mapping[str, object] | None = None) -> Inputs:
+              memo: Mapping[str, object] | None = None, kind: str | None = None,
+              labels: Mapping[str, str] | None = None) -> Inputs:
     """`inputs_from_frames`, reusing the work of an earlier validation (`memo`, an
     `Inputs._memo`) where its inputs are unchanged; the result is the same either way.
 
@@ -417,10 +485,17 @@ def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | Non
     - Each piece of `_Case.build` (a cross-sheet check, a resolved table, an output) whose
       inputs are the same objects or equal values as the earlier case's gives back that
       case's result, with the problems and warnings it recorded then, in the same order.
+
+    `kind`: what the frames came from, for messages: "sheet" (a workbook), "file" (CSV files,
+    `labels` naming each), "frame" (DataFrames given in code: the default; rows are then
+    named by their index, and the settings frame may be left out).
     """
     file = Path(source).name
-    found = _Collector(file)
     memo = memo or {}
+    kind = kind or memo.get("kind", "frame")
+    labels = labels if labels is not None else memo.get("labels", {})
+    found = _Collector(file, labels, kind)
+    found.index_of.update(memo.get("index_of", {}))
     handed = memo.get("typed", {})
     done = {name: entry for name, entry in handed.items() if frames.get(name) is entry.handed}
     tables = _match_sheets(frames, found, done)
@@ -436,8 +511,8 @@ def _validate(frames: Mapping[str, pd.DataFrame], source: str, sha256: str | Non
         elif sheet.name in tables:
             typed[sheet.name], tokens[sheet.name] = _typed_table(
                 sheet, tables[sheet.name], found, handed.get(sheet.name))
-        elif sheet.required:
-            found.add(sheet.name, None, None, _NOTHING, f"a sheet named '{sheet.name}'")
+        elif sheet.required and not (kind == "frame" and sheet.name == "settings"):
+            found.add(sheet.name, None, None, _NOTHING, found.missing(sheet.name))
     if "settings" in typed:
         settings = _read_settings(typed["settings"], found)
     else:
@@ -489,12 +564,16 @@ def _match_sheets(frames, found: _Collector, done=()) -> dict[str, pd.DataFrame]
         if name == "readme":
             continue
         if name not in SHEET_BY_NAME:
-            found.warn(f"sheet '{raw_name}' is not an input sheet; ignored")
+            found.warn(f"{found.where(raw_name)} is not an input {found.kind}; ignored"
+                       + did_you_mean(name, SHEET_BY_NAME))
             continue
         if name in tables:
-            found.add(raw_name, None, None, _NOTHING, f"only one sheet named '{name}'")
+            found.add(raw_name, None, None, _NOTHING, f"only one {found.kind} named '{name}'")
             continue
         if ROW not in frame.columns:
+            if found.kind == "frame":  # rows named by the frame's index, not a sheet row
+                found.labels[name] = found.labels[raw_name] = f"frame '{raw_name}'"
+                found.index_of[name] = dict(zip(range(2, len(frame) + 2), frame.index.tolist()))
             frame = frame.copy()
             frame[ROW] = np.arange(2, len(frame) + 2)
         tables[name] = frame
@@ -534,8 +613,13 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector,
     known = {c.name for c in sheet.columns}
     for name, raw_name in columns.items():
         if name not in known and sheet.name != "scenarios":
-            found.warn(f"sheet '{sheet.name}': column '{raw_name}' is not an input column; "
-                       "ignored")
+            near = [k for k in known if k not in columns and _one_edit(name, k)]
+            if near:
+                found.add(sheet.name, None, raw_name, _NOTHING,
+                          f"an input column (did you mean {near[0]}?)")
+            else:
+                found.warn(f"{found.where(sheet.name)}: column '{raw_name}' is not an input "
+                           "column; ignored")
     for col in sheet.columns:
         if col.name not in columns:
             if col.required:
@@ -572,6 +656,29 @@ def _typed_table(sheet, raw: pd.DataFrame, found: _Collector,
             before is not None and all(tokens[k] is earlier.tokens[k] for k in sheet.key)):
         _check_unique(sheet, table, found)
     return table, tokens
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` becomes `b` by one inserted, deleted or replaced character, or two
+    neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def did_you_mean(value: str, known) -> str:
+    """" (did you mean X?)" for the known name closest to `value`, or "" if none is close."""
+    import difflib
+
+    known = list(known)
+    lower = {str(k).lower(): k for k in known}
+    close = difflib.get_close_matches(str(value).lower(), list(lower), n=1, cutoff=0.75)
+    return f" (did you mean {lower[close[0]]}?)" if close else ""
 
 
 def _plain_numbers(col: Column, values: list) -> list | None:
@@ -688,7 +795,8 @@ def _read_settings(table: pd.DataFrame, found: _Collector) -> Settings:
         found.setting_rows[name] = int(row)
         if setting is None:
             found.add("settings", row, "key", key,
-                      "one of " + ", ".join(s.key for s in SETTINGS))
+                      "one of " + ", ".join(s.key for s in SETTINGS)
+                      + did_you_mean(name, SETTING_BY_KEY))
             continue
         if value is None:
             continue
@@ -921,18 +1029,25 @@ class _Case:
         return self.piece(name, key, lambda: {
             v.lower(): v for v in self.table(sheet)[column].tolist() if isinstance(v, str)})
 
-    def resolve(self, table, sheet, column, known: dict[str, str], what: str) -> pd.Series:
-        """Map names to their canonical spelling; unknown names are problems."""
+    def resolve(self, table, sheet, column, known: dict[str, str], what: str,
+                unknown_warns: bool = False) -> pd.Series:
+        """Map names to their canonical spelling; unknown names are problems (warnings with
+        `unknown_warns`, the name then blank, so its row is left out)."""
         out = []
         for value, row in zip(table[column].tolist(), table[ROW].tolist()):
             if value is None:
                 out.append(None)
                 continue
             canonical = known.get(value.lower())
-            if canonical is None:
+            if canonical is None and unknown_warns:
+                self.found.warn(f"{self.found.at(sheet, row)}: {column} '{value}' has "
+                                "no target; the row is ignored"
+                                + did_you_mean(value, known.values()))
+            elif canonical is None:
                 listed = ", ".join(list(known.values())[:12])
                 self.found.add(sheet, row, column, value,
-                               f"{what} defined in the workbook ({listed})")
+                               f"{what} defined in the workbook ({listed})"
+                               + did_you_mean(value, known.values()))
             out.append(canonical)
         return pd.Series(out, index=table.index, dtype=object)
 
@@ -962,7 +1077,8 @@ class _Case:
                               "equipment", dict(equipment_names), "an equipment type")))
         access = piece("access", (typed("access"), member_names, region_names),
                        lambda: self._member_table("access", dict(member_names), (
-                           "region", dict(region_names), "a region named in targets")))
+                           "region", dict(region_names), "a region named in targets"),
+                           unknown_warns=True))
         quality = piece("quality", (typed("quality"), member_names, capability_names),
                         lambda: self._member_table("quality", dict(member_names), (
                             "capability", dict(capability_names), "a capability")))
@@ -1032,7 +1148,8 @@ class _Case:
             member_years=member_years.copy(),
             warnings=tuple(self.found.warnings),
             tables=tables,
-            _memo={"file": self.found.file,
+            _memo={"file": self.found.file, "kind": self.found.kind,
+                   "labels": self.found.labels, "index_of": self.found.index_of,
                    "typed": {name: _TypedSheet(tables[name], table, self.tokens[name])
                              for name, table in self.typed.items()},
                    "pieces": self.pieces},
@@ -1063,12 +1180,16 @@ class _Case:
         table[column] = self.resolve(table, sheet, column, known, what)
         return table
 
-    def _member_table(self, sheet, member_names, other=None) -> pd.DataFrame:
+    def _member_table(self, sheet, member_names, other=None,
+                      unknown_warns: bool = False) -> pd.DataFrame:
+        """A copy of a sheet with its member names (and `other` = (column, known, what))
+        canonical; with `unknown_warns`, an unknown name in `other` is a warning and its row
+        is ignored (an access row for a region that has no target)."""
         table = self.table(sheet).copy()
         table["member"] = self.resolve(table, sheet, "member", member_names, "a member")
         if other is not None:
             column, known, what = other
-            table[column] = self.resolve(table, sheet, column, known, what)
+            table[column] = self.resolve(table, sheet, column, known, what, unknown_warns)
         return table
 
     def _check_sources(self, sources: pd.DataFrame):
@@ -1137,7 +1258,7 @@ class _Case:
                 continue
             key = (member, int(year_))
             if key[1] not in year_set:
-                self.found.warn(f"sheet 'gdp' row {row}: year {key[1]} is not a planning "
+                self.found.warn(f"{self.found.at('gdp', row)}: year {key[1]} is not a planning "
                                 "year; ignored")
             elif key in position:
                 gdp[position[key]] = value
@@ -1148,7 +1269,7 @@ class _Case:
                 continue
             key = (member, int(year_))
             if key[1] not in year_set:
-                self.found.warn(f"sheet 'commitments' row {row}: year {key[1]} is not a "
+                self.found.warn(f"{self.found.at('commitments', row)}: year {key[1]} is not a "
                                 "planning year; ignored")
                 continue
             if key not in position:

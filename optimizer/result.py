@@ -70,6 +70,20 @@ def empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({name: np.empty(0, dtype=dtype(name)) for name in columns})
 
 
+def _plain(value) -> str:
+    """A number in positional notation, to 10 significant digits (every digit before the
+    point): 9774680.5, 0.045173, 0.00000012, never 9.77468e+06."""
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    if abs(value) >= 1:
+        digits = len(str(int(abs(value))))
+        text = f"{value:.{max(0, 10 - digits)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return np.format_float_positional(value, precision=10, unique=True, fractional=False,
+                                      trim="-")
+
+
 @dataclass(frozen=True)
 class Result:
     """What `solve` returns.
@@ -123,7 +137,7 @@ class Result:
         for key in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
             value = s.get(key)
             if value is not None:
-                parts.append(f"{key}={value:.6g}")
+                parts.append(f"{key}={_plain(value)}")
         return f"Result({', '.join(parts)})"
 
     def _repr_html_(self) -> str:

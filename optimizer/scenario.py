@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .inputs import ROW, InputError, Problem, _validate
+from .inputs import ROW, InputError, Problem, _validate, did_you_mean
 from .schema import SETTING_BY_KEY, SHEET_BY_NAME
 
 _PATH = re.compile(r"^\s*(settings|members|targets)\s*(?:\[\s*(.+?)\s*\])?\s*\.\s*(\w+)\s*$",
@@ -55,8 +55,8 @@ def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | Non
                             getattr(inputs, "_memo", None))
     except InputError as error:
         label = ", ".join(f"{k}={v}" for k, v in overrides.items())
-        problems += [Problem(f"{where} ({label}) on {p.file}", p.sheet, p.row, p.column,
-                             p.value, p.expected) for p in error.problems]
+        problems += [dataclasses.replace(p, file=f"{where} ({label}) on {p.file}")
+                     for p in error.problems]
     if problems:
         raise InputError(problems)
     # sheets and columns the reader ignored are not in the tables: keep their warnings
@@ -101,7 +101,8 @@ def _apply(tables: dict, path: str, value) -> str | None:
     sheet, name, attribute = match.group(1).lower(), match.group(2), match.group(3).lower()
     if sheet == "settings":
         if name is not None or attribute not in SETTING_BY_KEY:
-            return "settings.<key> with a key among " + ", ".join(SETTING_BY_KEY)
+            return "settings.<key> with a key among " + ", ".join(SETTING_BY_KEY) + (
+                did_you_mean(attribute, SETTING_BY_KEY) if name is None else "")
         table = tables.setdefault("settings", pd.DataFrame({ROW: [], "key": [], "value": []}))
         hit = _named(table["key"], attribute, strip=True)
         if hit.any():
@@ -113,7 +114,8 @@ def _apply(tables: dict, path: str, value) -> str | None:
     if sheet == "members":
         columns = [c.name for c in SHEET_BY_NAME["members"].columns if c.name != "member"]
         if attribute not in columns:
-            return "a members column among " + ", ".join(columns)
+            return "a members column among " + ", ".join(columns) + did_you_mean(attribute,
+                                                                                  columns)
         table = tables["members"]
         if table[attribute].dtype != object:
             table[attribute] = table[attribute].astype(object)
@@ -122,7 +124,8 @@ def _apply(tables: dict, path: str, value) -> str | None:
             return None
         hit = _named(table["member"], name)
         if not hit.any():
-            return f"a member named in the members sheet (no '{name}')"
+            return (f"a member named in the members sheet (no '{name}')"
+                    + did_you_mean(name, table["member"].dropna().astype(str)))
         _put(table, attribute, hit, value)
         return None
     if attribute != "scale":
@@ -141,7 +144,9 @@ def _apply(tables: dict, path: str, value) -> str | None:
         if region.any() and capability.any():
             return f"a name that is a region or a capability, not both ('{name}' is both)"
         if not region.any() and not capability.any():
-            return f"a region or capability named in the targets sheet (no '{name}')"
+            names = [*table["region"].dropna().astype(str), *table["capability"].dropna().astype(str)]
+            return (f"a region or capability named in the targets sheet (no '{name}')"
+                    + did_you_mean(name, dict.fromkeys(names)))
         hit = region if region.any() else capability
     # each target hit: as a number (NaN if it is none) times the factor, a Python float
     targets = table["target"].tolist()

@@ -252,3 +252,16 @@ def column_reference() -> str:
         lines.append(f"| {s.key} | {'' if s.default is None else s.default} | {s.symbol} "
                      f"| {s.doc}{choices} |")
     return "\n".join(lines) + "\n"
+
+
+#: The override paths of `--set`, `--grid` and the `scenarios` sheet's columns (WORKBOOK.md,
+#: Sweeps), with what each changes: `burden sweep --help` and the template's readme list them.
+OVERRIDE_PATHS: tuple[tuple[str, str], ...] = (
+    ("settings.<key>", "a setting: settings.objective=min_max_burden"),
+    ("members.<column>", "every member's: members.floor_gdp_share=0.02"),
+    ("members[<member>].<column>", "one member's (wins over members.<column>)"),
+    ("members[<member>].absent", "true: the member stands aside"),
+    ("targets.scale", "multiplies every target: targets.scale=1.2"),
+    ("targets[<region>].scale", "one region's targets: targets[east].scale=1.2"),
+    ("targets[<capability>].scale", "one capability's targets"),
+)

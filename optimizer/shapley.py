@@ -182,7 +182,8 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
 
 def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = None,
             scheduler: str | None = None, out=None,
-            progress: Callable[[int, int, int], None] | None = None) -> pd.DataFrame:
+            progress: Callable[[int, int, int], None] | None = None,
+            exact: bool = False) -> pd.DataFrame:
     """Each present member's Shapley value of the deterrence game, estimated from `samples`
     seeded random orders, with its standard error, share of `v(M)`, fair share and cost share.
 
@@ -191,7 +192,9 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     keeps the store in a temporary folder and writes no workbook. `workers`: processes
     (default: cores); `scheduler`: Dask ("local" or an address) instead of a process pool.
     `table.attrs` holds v(M), W, the counts of coalitions (needed, solved now, from the store)
-    and `notes`.
+    and `notes`. `exact=True` enumerates every coalition instead of sampling (at most
+    `EXACT_LIMIT` members; `samples` and `seed` are then unused, the standard errors 0): the
+    values of `shapley_exact`, solved on the executors and kept in the store.
 
     >>> table = shapley(read_inputs("inputs/tiny.xlsx"), samples=100)  # doctest: +SKIP
     """
@@ -203,13 +206,21 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     members = inputs.present_members
     n = len(members)
     W = total_priority(inputs)
+    if exact and n > EXACT_LIMIT:
+        raise ValueError(f"{n} members: exact Shapley values enumerate 2^n coalitions, at "
+                         f"most {EXACT_LIMIT} members (sample instead)")
     rng = np.random.default_rng(seed)
     orders = np.array([rng.permutation(n) for _ in range(samples)], dtype=np.int64) \
-        .reshape(samples, n)
+        .reshape(samples, n) if not exact else np.zeros((0, n), dtype=np.int64)
     needed = {frozenset(members)} if n else set()
     for order in orders:
         for k in range(1, n + 1):
             needed.add(frozenset(members[i] for i in order[:k]))
+    if exact:
+        from itertools import combinations
+
+        needed |= {frozenset(c) for size in range(1, n + 1)
+                   for c in combinations(members, size)}
     coalitions = sorted(needed, key=lambda c: (len(c), sorted(members.index(m) for m in c)))
     with tempfile.TemporaryDirectory() as scratch:
         store_path = Path(out).with_suffix(".sqlite") if out else Path(scratch) / "s.sqlite"
@@ -217,6 +228,8 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
                                           progress)
     value = {c: W - si for c, si in index.items()}
     value[frozenset()] = 0.0
+    if exact:
+        return _exact_table(inputs, members, value, W, out, counts)
 
     marginals = np.zeros((samples, n))
     for row, order in enumerate(orders):
@@ -236,6 +249,39 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     if samples == 1:
         notes.append("one sampled order: no standard error")
     table.attrs.update(samples=samples, seed=seed, v_grand=grand, W=W, notes=notes,
+                       values=_value_rows(value, members), **counts)
+    if out:
+        write_shapley_report(table, Path(out))
+    return table
+
+
+def _exact_values(members: list[str], value: dict) -> list[float]:
+    """Each member's Shapley value from every coalition's value: the weighted mean of its
+    marginal contributions, weight |S|! (n - |S| - 1)! / n! for each coalition S without it."""
+    from itertools import combinations
+
+    n = len(members)
+    weight = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
+              for s in range(n)]
+    phi = []
+    for m in members:
+        others = [x for x in members if x != m]
+        total = 0.0
+        for size in range(n):
+            for chosen in combinations(others, size):
+                before = frozenset(chosen)
+                total += weight[size] * (value[before | {m}] - value[before])
+        phi.append(total)
+    return phi
+
+
+def _exact_table(inputs, members, value, W, out, counts) -> pd.DataFrame:
+    """`shapley(exact=True)`'s table from every coalition's value."""
+    phi = np.array(_exact_values(members, value))
+    grand = value.get(frozenset(members), 0.0)
+    table, notes = _shares_table(inputs, members, phi, np.zeros(len(members)), grand, W)
+    notes.append("exact: every coalition enumerated (no sampling error)")
+    table.attrs.update(samples=None, seed=None, v_grand=grand, W=W, notes=notes,
                        values=_value_rows(value, members), **counts)
     if out:
         write_shapley_report(table, Path(out))
@@ -292,17 +338,7 @@ def shapley_exact(inputs) -> pd.DataFrame:
     for size in range(n + 1):
         for chosen in combinations(members, size):
             value[frozenset(chosen)] = coalition_value(inputs, chosen)
-    weight = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
-              for s in range(n)]
-    phi = []
-    for m in members:
-        others = [x for x in members if x != m]
-        total = 0.0
-        for size in range(n):
-            for chosen in combinations(others, size):
-                before = frozenset(chosen)
-                total += weight[size] * (value[before | {m}] - value[before])
-        phi.append(total)
+    phi = _exact_values(members, value)
     grand = value[frozenset(members)]
     share = np.array(phi) / grand if abs(grand) > EFFICIENCY_TOLERANCE else \
         np.full(n, np.nan)

@@ -4,15 +4,19 @@ Each finished scenario is committed at once, in one transaction (WAL journal), k
 hash of the input's content and the scenario's overrides, so a re-run skips what is done and
 no scenario is stored twice. Each scenario solved since the store had a `targets` table keeps
 every target's shortfall there (a store from before reads as it did: its scenarios simply have
-no target rows, and the sweep workbook says so). A lock file next to the store (an OS advisory lock, released by
-the kernel when the process dies, even by SIGKILL) keeps two sweeps from writing one store.
+no target rows, and the sweep workbook says so). A lock file next to the store (an OS advisory
+lock, released by the kernel when the process dies, even by SIGKILL) keeps two sweeps from
+writing one store; a sweep that ends removes it (one killed leaves it, harmless: the next
+sweep takes it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -76,6 +80,21 @@ def scenario_key(input_sha256: str, overrides: list[tuple[str, object]]) -> str:
     return hashlib.sha256(f"{input_sha256}\n{text}".encode()).hexdigest()
 
 
+def saved_keys(path) -> set[str]:
+    """The keys of the scenarios finished in the store at `path` (none if it does not
+    exist), read without taking its lock."""
+    path = Path(path)
+    if not path.exists():
+        return set()
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {row[0] for row in db.execute("SELECT key FROM scenarios")}
+    except sqlite3.Error:
+        return set()
+    finally:
+        db.close()
+
+
 class Store:
     """A sweep store at `path` (created if missing). Use as a context manager."""
 
@@ -86,13 +105,25 @@ class Store:
 
     def __enter__(self) -> Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        lock = self.path.with_name(self.path.name + ".lock")
+        while True:
+            self._lock_file = open(lock, "a+")  # noqa: SIM115
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._lock_file.close()
+                self._lock_file = None
+                raise StoreLocked(f"the sweep store {self.path} is in use by another sweep "
+                                  "(wait for it to finish, or choose another -o)") from None
+            # the holder before us removes the file as it lets go: a lock taken on a file
+            # no longer at that path guards nothing, so take the one there now
+            try:
+                same = os.stat(lock).st_ino == os.fstat(self._lock_file.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
             self._lock_file.close()
-            raise StoreLocked(f"the sweep store {self.path} is in use by another sweep "
-                              "(wait for it to finish, or choose another -o)") from None
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -107,8 +138,11 @@ class Store:
         if self.db is not None:
             self.db.close()
         if self._lock_file is not None:
+            with contextlib.suppress(FileNotFoundError):  # removed while still held
+                os.unlink(self.path.with_name(self.path.name + ".lock"))
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
+            self._lock_file = None
         return False
 
     def done_keys(self) -> set[str]:

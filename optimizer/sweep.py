@@ -11,9 +11,11 @@ distributed (`scheduler="local"` for a LocalCluster, or a scheduler address).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import math
+import signal
 import sys
 import time
 import traceback
@@ -193,8 +195,12 @@ def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
     while pending:
         attempts += 1
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(task, inputs, *item): i for i, item in pending.items()}
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
+            # the workers start with Ctrl-C blocked (a signal mask survives exec): only this
+            # process hears it, and stops them at once
+            with _interrupts_blocked():
+                futures = {pool.submit(task, inputs, *item): i for i, item in pending.items()}
             try:
                 for future in as_completed(futures):
                     i = futures[future]
@@ -204,7 +210,35 @@ def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
                 if attempts >= 3:
                     for item in pending.values():
                         on_row(_failed(item, "a worker process died three times"))
+                    pool.shutdown(wait=True)
                     return
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _interrupts_blocked():
+    """SIGINT held back in this thread (and in processes started meanwhile) while inside."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _stop(pool) -> None:
+    """Cancel what has not started and end the pool's workers now (they hold nothing that
+    needs saving: finished scenarios are in the store already)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.join(5)
 
 
 def _dask(inputs, todo, workers, scheduler, on_row, task=run_scenario):
@@ -265,7 +299,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
               scheduler: str | None = None, *, grid: Iterable[tuple[str, list]] = (),
               each_member_absent: bool = False,
               progress: Callable[[int, int, int], None] | None = None,
-              persistent: bool = True) -> pd.DataFrame:
+              persistent: bool = True, identity: str | None = None) -> pd.DataFrame:
     """Solve every scenario and return the `scenarios` table (one row per scenario).
 
     `scenarios`: a list of `Scenario`, a mapping name -> {path: value}, or None for the
@@ -274,6 +308,8 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     store in a temporary folder and writes no workbook. `persistent=False` solves every
     scenario from scratch instead of editing the worker's loaded model (the figures then do
     not depend on the order scenarios reach a worker, even among alternative optima).
+    `identity`: what the store keys scenarios by besides their overrides (default: the
+    input's hash); give another when `inputs` carry overrides applied beforehand.
 
     >>> table = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     """
@@ -288,7 +324,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     with tempfile.TemporaryDirectory() as scratch:
         store_path = default_store(Path(out)) if out else Path(scratch) / "sweep.sqlite"
         with Store(store_path) as store:
-            keys = [scenario_key(inputs.sha256, s.overrides) for s in expanded]
+            keys = [scenario_key(identity or inputs.sha256, s.overrides) for s in expanded]
             done = store.done_keys()
             todo, seen = [], set(done)
             for position, (scenario, key) in enumerate(zip(expanded, keys)):

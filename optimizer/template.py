@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .schema import SETTINGS, SHEETS
+from .schema import OVERRIDE_PATHS, SETTINGS, SHEETS
 
 # Names that other sheets refer to, so the example rows agree with each other.
 _EXAMPLE_NAMES = {"member": "Poland", "capability": "maritime", "region": "east",
                   "equipment": "frigate", "year": 2026}
+
+
+# A second member and a second region, so the example's access row (Poland may not act in
+# the south) leaves Poland the east to spend in and the south to Italy: the example solves.
+_MORE_ROWS = {
+    "members": [["Italy", 2000000, 0.01, 59.0, 30000, 0.04, 0.02, 0.05, 35000, 1.0, False]],
+    "targets": [["maritime", "south", 2026, 30000, 1]],
+}
+_ACCESS_REGION = "south"
 
 
 def _example_row(sheet) -> list:
@@ -17,7 +26,9 @@ def _example_row(sheet) -> list:
         return []
     row = []
     for col in sheet.columns:
-        if col.name in _EXAMPLE_NAMES and sheet.name not in ("sources",):
+        if sheet.name == "access" and col.name == "region":
+            row.append(_ACCESS_REGION)
+        elif col.name in _EXAMPLE_NAMES and sheet.name not in ("sources",):
             row.append(_EXAMPLE_NAMES[col.name])
         else:
             row.append(col.example)
@@ -53,6 +64,11 @@ def write_template(path) -> Path:
         readme.append(["settings", s.key, "", " | ".join(s.choices) or s.kind,
                        "" if s.default is None else str(s.default), "", s.doc])
     readme.append([])
+    readme.append(["override paths", "", "", "", "", "", "the columns of the scenarios sheet "
+                   "(after scenario), and what --set and --grid take"])
+    for override, meaning in OVERRIDE_PATHS:
+        readme.append(["scenarios", override, "", "", "", "", meaning])
+    readme.append([])
     readme.append(["priority (targets sheet) is a risk tier: the shortfall index weighs a "
                    "target's relative shortfall by it, so a tier-3 target is filled before a "
                    "tier-1 target when not all can be met."])
@@ -65,7 +81,7 @@ def write_template(path) -> Path:
         ws = book.create_sheet(sheet.name)
         header = [c.name for c in sheet.columns]
         if sheet.name == "scenarios":
-            header.append("targets.scale")
+            header.append("targets[east].scale")
         ws.append(header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
@@ -77,6 +93,8 @@ def write_template(path) -> Path:
             if sheet.name == "scenarios":
                 row.append(1.2)
             ws.append(row)
+            for more in _MORE_ROWS.get(sheet.name, []):
+                ws.append(more)
         for index, _ in enumerate(header, start=1):
             ws.column_dimensions[ws.cell(1, index).column_letter].width = 20
 

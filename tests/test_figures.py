@@ -326,4 +326,6 @@ def test_frames_are_validated_like_a_workbook():
     with pytest.raises(InputError) as caught:
         inputs_from_frames(frames)
     (problem,) = caught.value.problems
-    assert (problem.sheet, problem.row, problem.column) == ("members", 3, "gdp")
+    # named by the frame's index label, not an Excel row
+    assert (problem.sheet, problem.index, problem.row, problem.column) == ("members", 1, None,
+                                                                            "gdp")

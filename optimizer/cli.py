@@ -454,7 +454,7 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
                     "rows": json.loads(table.to_json(orient="records"))})
     _say(f"{len(table)} of {total} scenarios: " +
          ", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
-         f"sweep workbook: {output}")
+         certification_line(table), f"sweep workbook: {output}")
     sys.exit(EXIT_SOLVED)
 
 

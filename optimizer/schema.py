@@ -254,7 +254,7 @@ def column_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
-#: The override paths of `--set`, `--grid` and the `scenarios` sheet's columns (WORKBOOK.md,
+#: The override paths of `--set`, `--grid` and the `scenarios` sheet's columns (docs/cli.md,
 #: Sweeps), with what each changes: `burden sweep --help` and the template's readme list them.
 OVERRIDE_PATHS: tuple[tuple[str, str], ...] = (
     ("settings.<key>", "a setting: settings.objective=min_max_burden"),

@@ -727,7 +727,7 @@ def test_plain_numbers_agree_with_the_cell_by_cell_path(values, column):
 
 def test_access_row_for_a_region_without_targets_is_a_warning_and_ignored(workbook):
     """A planner reuses one access table across cases: a region this case has no target in
-    is not a typo to refuse (MODEL.md makes it none), but is said."""
+    is not a typo to refuse (the model makes it none), but is said."""
     sheets = corrupt(("access", 2, "region", "nort"))
     sheets["access"].append(["Beta", "south", False])
     inputs = read_ok(workbook, sheets)

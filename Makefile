@@ -36,6 +36,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx --overhead 20
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/large_lp.xlsx --overhead 10
+	$(BIN)/python benchmarks/certification.py $(BENCH_CASES)/nato_lp.xlsx --sweep
+	$(BIN)/python benchmarks/certification.py $(BENCH_CASES)/large_lp.xlsx --repeat 1
+	$(BIN)/python benchmarks/certification.py $(BENCH_CASES)/nato_mip.xlsx
 
 # the long runs: BURDEN_FUZZ_EXAMPLES (default 5000) corrupted workbooks, ~0.25 s each; and
 # 400 random scenario sequences per case re-solved in place against cold solves (~5,000)

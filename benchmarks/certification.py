@@ -8,10 +8,10 @@ Each measurement runs in a fresh process, the modes alternated, and medians are 
   certificates (the default) and with `HighsSession._certify` replaced by a stub that
   certifies nothing (the solution is still fetched from HiGHS, as it must be anyway);
 - `--sweep`: an in-place sweep of K numbers-only scenarios (`targets.scale` 0.8, 0.804, ...)
-  on one worker, scenarios per second, three ways: certified with warm starts (the default),
-  uncertified, and certified with every stage's basis cleared before each scenario (one
-  instance per stage still, but no warm start: what a sweep would cost without trusting
-  warm starts at all).
+  on one worker, scenarios per second, three ways: certified, each scenario starting cold on
+  one instance edited in place (the default, `Resolver(warm_start=False)`), the same
+  uncertified, and certified with warm starts (`Resolver(warm_start=True)`: one instance per
+  stage, each from its own last basis).
 """
 
 from __future__ import annotations
@@ -34,14 +34,12 @@ from optimizer import highs_adapter
 from optimizer.certificate import Certificate
 if mode == "uncertified":
     highs_adapter.HighsSession._certify = lambda self, *args: Certificate(0.0, 0.0, 0.0)
-if mode == "cold basis":
-    update = highs_adapter.StageSessions.update
-    def cold(self, compiled):
-        done = update(self, compiled)
-        for session in self.sessions:
-            session.highs.clearSolver()
-        return done
-    highs_adapter.StageSessions.update = cold
+if mode == "warm starts":
+    from optimizer import solve as solving
+    resolver = solving.Resolver.__init__
+    def warm(self, tables=True, warm_start=True):
+        resolver(self, tables, warm_start=True)
+    solving.Resolver.__init__ = warm
 inputs = read_inputs(path)
 if what == "solve":
     started = time.perf_counter()
@@ -88,7 +86,7 @@ def main() -> None:
         return
     sweeps: dict = {}
     for _ in range(args.repeat):
-        for mode in ("certified", "uncertified", "cold basis"):
+        for mode in ("certified", "uncertified", "warm starts"):
             sweeps.setdefault(mode, []).append(measure(mode, "sweep", args.case,
                                                        args.scenarios))
     rate = {mode: statistics.median(r["per_second"] for r in rows)

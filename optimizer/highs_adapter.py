@@ -599,15 +599,19 @@ class HighsSession:
                 row.upper = INF
         self.kept = 0
 
-    def update(self, compiled: CompiledModel, edits: Edits | None = None) -> bool:
+    def update(self, compiled: CompiledModel, edits: Edits | None = None,
+               cold: bool = False) -> bool:
         """Load `compiled` by editing the model in place (bounds and changed coefficients) when
         it has the same structure as the one held; False (nothing changed) otherwise.
-        `edits`: `Edits.between(held, compiled)`, when the caller has it already."""
+        `edits`: `Edits.between(held, compiled)`, when the caller has it already. `cold`: the
+        solver's basis and solution are cleared, so the next solve starts as on a fresh load."""
         edits = edits if edits is not None else Edits.between(self.compiled, compiled)
         if edits is None:
             return False
         self.start()
         h = self.highs
+        if cold:
+            h.clearSolver()
         self.compiled = compiled
         self._scale(compiled)
         if len(edits.columns):
@@ -732,12 +736,12 @@ class StageSessions:
             session.start()
         self.stage = 0
 
-    def update(self, compiled: CompiledModel) -> bool:
+    def update(self, compiled: CompiledModel, cold: bool = False) -> bool:
         edits = Edits.between(self.sessions[0].compiled, compiled)  # the same for every stage
         if edits is None:
             return False
         for session in self.sessions:
-            session.update(compiled, edits)
+            session.update(compiled, edits, cold)
         self.stage = 0
         return True
 

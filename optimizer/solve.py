@@ -89,27 +89,31 @@ def compile_layout(layout):
 
 
 class Resolver:
-    """Solves a series of cases on HiGHS instances kept loaded: a case that differs from the
+    """Solves a series of cases on a HiGHS instance kept loaded: a case that differs from the
     last only in numbers (targets, caps, floors, pledges, GDP, reliability, tolerances) is
-    loaded by editing bounds and changed coefficients in place, one instance per stage so that
-    each stage starts from its own last basis (`highs_adapter.StageSessions`); a case whose
-    structure differs (robustness, objective, absence, access, ...) is loaded afresh. Both in
-    matrix mode, formulated with the structure of the cases before kept (`StructureCache`)
-    and assembled through the last matrix's entry order: exactly the formulation of the case
-    alone (tests/test_resolve.py). Same answers as `solve` within the
-    stage tolerances; among alternative optima the one found may depend on the cases solved
-    before.
+    loaded by editing bounds and changed coefficients in place; a case whose structure differs
+    (robustness, objective, absence, access, ...) is loaded afresh. Both in matrix mode,
+    formulated with the structure of the cases before kept (`StructureCache`) and assembled
+    through the last matrix's entry order: exactly the formulation of the case alone
+    (tests/test_resolve.py). Every answer is certified (`optimizer.certificate`) before it is
+    kept, as in `solve`.
 
-    Every answer is certified (`optimizer.certificate`) before it is kept, as in `solve`.
+    `warm_start=False` (the default): each case starts cold (the solver's basis cleared) and
+    runs its stages on one instance, the path `solve` takes, so the answer does not depend on
+    the cases solved before. `warm_start=True`: one instance per stage, each starting from its
+    own last basis (`highs_adapter.StageSessions`); among alternative optima the one found may
+    then depend on the cases before. On the well-scaled model the cold start is the faster
+    (benchmarks/README.md, "Certified optima").
 
     `tables`: True, every table; "deterrence" (what a sweep stores), the summary, stages,
     members and deterrence tables, without marginal costs; False, the summary, stages and
     members only. The others stay empty."""
 
-    def __init__(self, tables: bool | str = True):
+    def __init__(self, tables: bool | str = True, warm_start: bool = False):
         from models import StructureCache
 
         self.tables = tables
+        self.warm_start = warm_start
         self.sessions = None
         self.stages = None
         self.rebuilds = 0
@@ -118,7 +122,7 @@ class Resolver:
         self.compiled = None  # the last case's matrices, whose entry order `assemble` reuses
 
     def solve(self, inputs) -> Result:
-        from .highs_adapter import StageSessions, assemble
+        from .highs_adapter import HighsSession, StageSessions, assemble
 
         started = time.perf_counter()
         layout = formulate(inputs, cache=self.structure)
@@ -127,12 +131,16 @@ class Resolver:
                                      list(inputs.warnings), started, layout.n_columns, 0)
         compiled = self.compiled = assemble(layout, self.compiled, keep_pattern=True)
         if (self.sessions is not None and self.stages == layout.stages
-                and self.sessions.update(compiled)):
+                and self.sessions.update(compiled, cold=not self.warm_start)):
             self.updates += 1
             self.sessions.set_mip_gap(inputs.settings.mip_gap)
-        else:
+        elif self.warm_start:
             self.sessions = StageSessions(compiled, len(layout.stages),
                                           mip_gap=inputs.settings.mip_gap)
+            self.stages = list(layout.stages)
+            self.rebuilds += 1
+        else:
+            self.sessions = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
             self.stages = list(layout.stages)
             self.rebuilds += 1
         return solve_compiled(inputs, layout, compiled, self.sessions, started,

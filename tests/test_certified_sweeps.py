@@ -54,18 +54,21 @@ def _stage_values(result) -> dict:
     return dict(zip(result.stages["name"], result.stages["value"]))
 
 
-@pytest.mark.parametrize("name", [
-    "tiny",  # LP, min_cost
-    "small_5013.xlsx",  # LP, robust, ramp, absent member
-    "small_5005.xlsx",  # MIP, min_max_burden
-    "small_5007.xlsx",  # MIP, robust
+@pytest.mark.parametrize("name, warm_start", [
+    ("tiny", False),  # LP, min_cost
+    ("small_5013.xlsx", False),  # LP, robust, ramp, absent member
+    ("small_5005.xlsx", False),  # MIP, min_max_burden
+    ("small_5007.xlsx", False),  # MIP, robust
+    ("tiny", True),  # the same with warm starts, one instance per stage
+    ("small_5005.xlsx", True),
 ])
-def test_in_place_re_solves_equal_cold_solves_and_are_certified(name):
+def test_in_place_re_solves_equal_cold_solves_and_are_certified(name, warm_start):
     base = _case(name)
-    resolver = Resolver(tables=False)
+    resolver = Resolver(tables=False, warm_start=warm_start)
     checked = []
+    examples = EXAMPLES if not warm_start else max(EXAMPLES // 2, 1)
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+    @settings(max_examples=examples, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(SCENARIO, min_size=2, max_size=5))
     def check(sequence):
@@ -84,10 +87,11 @@ def test_in_place_re_solves_equal_cold_solves_and_are_certified(name):
             checked.append(again.status)
 
     check()
-    print(f"\n{name}: {len(checked)} in-place re-solves equal to cold solves, all certified "
-          f"({resolver.updates} edited in place, {resolver.rebuilds} loaded afresh)")
+    print(f"\n{name} (warm start {warm_start}): {len(checked)} in-place re-solves equal to "
+          f"cold solves, all certified ({resolver.updates} edited in place, "
+          f"{resolver.rebuilds} loaded afresh)")
     assert resolver.updates > 0 and resolver.rebuilds > 0  # both paths were exercised
-    assert len(checked) >= 2 * EXAMPLES
+    assert len(checked) >= 2 * examples
 
 
 # ------------------------------------------------------------------------ executors

@@ -67,7 +67,18 @@ def brief_lines(result) -> list[str]:
         lines.append(_free_rider_line(result.free_riders.iloc[-1]))
     lines += _limit_lines(present, years)
     lines += _dearest_lines(result.deterrence, currency)
-    return lines
+    return lines + _ignored_lines(result.warnings)
+
+
+def _ignored_lines(warnings) -> list[str]:
+    """The input's columns and sheets that were read as no input at all (a planner should know
+    a column they typed did nothing)."""
+    ignored = [str(w).split(": ", 1)[-1] for w in warnings
+               if "is not an input" in str(w) and str(w).endswith("ignored")]
+    if not ignored:
+        return []
+    return ["Read as no input and ignored: " + "; ".join(
+        text.split(" is not an input", 1)[0] for text in ignored) + "."]
 
 
 def _without_plan(result) -> list[str]:

@@ -163,3 +163,17 @@ def test_burden_solve_prints_the_brief(tmp_path):
     assert done.exit_code == 1
     assert "status: infeasible" in done.output
     assert "No plan meets every target and limit" in done.output
+
+
+def test_the_brief_lists_the_columns_it_ignored(tmp_path):
+    """A column the planner typed that is no input (not a near miss: that is an error) is a
+    warning, and the brief says it did nothing."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(INPUTS / "tiny.xlsx")
+    ws = wb["members"]
+    ws.cell(row=1, column=ws.max_column + 1, value="notes")
+    wb.save(tmp_path / "noted.xlsx")
+    result = solve(read_inputs(tmp_path / "noted.xlsx"))
+    assert result.brief[-1] == "Read as no input and ignored: sheet 'members': column 'notes'."
+    assert not any("ignored" in line for line in solve(read_inputs(INPUTS / "tiny.xlsx")).brief)

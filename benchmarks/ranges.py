@@ -25,28 +25,10 @@ def _decades(span) -> str:
     return f"{math.log10(high / low):4.1f}" if low > 0 else "   -"
 
 
-def _ranges(matrix, costs, col_lower, col_upper, row_lower, row_upper) -> dict:
-    import numpy as np
-
-    def span(values):
-        values = np.abs(np.asarray(values, float))
-        values = values[np.isfinite(values) & (values > 0)]
-        return (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
-
-    return {"matrix": span(matrix.data), "cost": span(costs),
-            "bound": span(np.concatenate([col_lower, col_upper])),
-            "rhs": span(np.concatenate([row_lower, row_upper]))}
-
-
 def case_ranges(path) -> list[tuple]:
     """(stage, view, kind, (smallest, largest)) for every stage of the case."""
     from optimizer import read_inputs
-    from optimizer.highs_adapter import HighsSession
-
-    try:
-        from optimizer.highs_adapter import coefficient_ranges
-    except ImportError:  # an older checkout, for a before/after table
-        coefficient_ranges = _ranges
+    from optimizer.highs_adapter import HighsSession, coefficient_ranges
     from optimizer.solve import compile_layout, formulate
 
     layout = formulate(read_inputs(path))
@@ -55,13 +37,13 @@ def case_ranges(path) -> list[tuple]:
     rows = []
     for stage in layout.stages:
         costs = compiled.objectives[stage]
-        views = {"formulated": coefficient_ranges(
-            compiled.matrix, costs, compiled.col_lower, compiled.col_upper, compiled.row_lower,
-            compiled.row_upper)}
-        if hasattr(session, "scaling"):
-            views["to HiGHS"] = coefficient_ranges(
-                session.matrix, session.scaling.objective(costs)[0], session.col_lower,
-                session.col_upper, session.row_lower, session.row_upper)
+        views = {
+            "formulated": coefficient_ranges(compiled.matrix, costs, compiled.col_lower,
+                                             compiled.col_upper, compiled.row_lower,
+                                             compiled.row_upper),
+            "to HiGHS": coefficient_ranges(session.matrix, session.scaling.objective(costs)[0],
+                                           session.col_lower, session.col_upper,
+                                           session.row_lower, session.row_upper)}
         for view, ranges in views.items():
             for kind, span in ranges.items():
                 rows.append((stage, view, kind, span))

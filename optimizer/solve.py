@@ -208,7 +208,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     if tables:
         allocation = allocation_table(layout, x)
         deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
-        if tables != True:  # noqa: E712 - "deterrence": the sweep's per-target shortfalls
+        if tables == "deterrence":  # a sweep keeps the per-target shortfalls only
             allocation = empty_frame(ALLOCATION_COLUMNS)
     else:
         allocation = empty_frame(ALLOCATION_COLUMNS)

@@ -7,11 +7,12 @@ Each measurement runs in a fresh process, the modes alternated, and medians are 
 - `solve`: `optimizer.solve` on CASE (formulation to extraction, in process), with the
   certificates (the default) and with `HighsSession._certify` replaced by a stub that
   certifies nothing (the solution is still fetched from HiGHS, as it must be anyway);
-- `--sweep`: an in-place sweep of K numbers-only scenarios (`targets.scale` 0.8, 0.804, ...)
-  on one worker, scenarios per second, three ways: certified, each scenario starting cold on
-  one instance edited in place (the default, `Resolver(warm_start=False)`), the same
-  uncertified, and certified with warm starts (`Resolver(warm_start=True)`: one instance per
-  stage, each from its own last basis).
+- `--sweep`: K numbers-only scenarios (`targets.scale` 0.8, 0.804, ...) re-solved in place
+  by one `Resolver` in the measuring process (what a sweep's worker does, without the pool's
+  start-up), after a first load; scenarios per second, three ways: certified with warm starts
+  (the default, `Resolver()`: one instance per stage, each from its own last basis), the same
+  uncertified, and certified with each scenario starting cold on one instance edited in
+  place (`Resolver(warm_start=False)`).
 """
 
 from __future__ import annotations
@@ -29,17 +30,12 @@ WORKER = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
 mode, what, path, scenarios = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-from optimizer import read_inputs, run_sweep, solve
+from optimizer import read_inputs, solve
 from optimizer import highs_adapter
 from optimizer.certificate import Certificate
 if mode == "uncertified":
     highs_adapter.HighsSession._certify = lambda self, *args: Certificate(0.0, 0.0, 0.0)
-if mode == "warm starts":
-    from optimizer import solve as solving
-    resolver = solving.Resolver.__init__
-    def warm(self, tables=True, warm_start=True):
-        resolver(self, tables, warm_start=True)
-    solving.Resolver.__init__ = warm
+warm = mode != "cold starts"
 inputs = read_inputs(path)
 if what == "solve":
     started = time.perf_counter()
@@ -47,14 +43,18 @@ if what == "solve":
     print(json.dumps({{"seconds": time.perf_counter() - started, "status": result.status,
                       "value": result.summary["total_cost"]}}))
 else:
-    grid = [("targets.scale", [f"{{0.8 + k * 0.004:.3f}}" for k in range(scenarios)])]
-    run_sweep(inputs, workers=1, grid=[("targets.scale", ["0.79"])])  # start-up, warm
+    from optimizer.solve import Resolver
+    resolver = Resolver(tables="deterrence", warm_start=warm)
+    resolver.solve(inputs.with_overrides({{"targets.scale": "0.79"}}))  # the first load
+    cases = [inputs.with_overrides({{"targets.scale": f"{{0.8 + k * 0.004:.3f}}"}})
+             for k in range(scenarios)]
     started = time.perf_counter()
-    table = run_sweep(inputs, workers=1, grid=grid)
+    results = [resolver.solve(case) for case in cases]
     seconds = time.perf_counter() - started
-    print(json.dumps({{"seconds": seconds, "per_second": len(table) / seconds,
-                      "certified": int(table["certified"].fillna(False).sum()),
-                      "second_routes": int(table["second_routes"].fillna(0).sum())}}))
+    print(json.dumps({{"seconds": seconds, "per_second": len(results) / seconds,
+                      "certified": sum(bool(r.summary["certified"]) for r in results),
+                      "second_routes": sum(r.summary["second_routes"] for r in results),
+                      "updates": resolver.updates}}))
 """
 
 
@@ -86,7 +86,7 @@ def main() -> None:
         return
     sweeps: dict = {}
     for _ in range(args.repeat):
-        for mode in ("certified", "uncertified", "warm starts"):
+        for mode in ("certified", "uncertified", "cold starts"):
             sweeps.setdefault(mode, []).append(measure(mode, "sweep", args.case,
                                                        args.scenarios))
     rate = {mode: statistics.median(r["per_second"] for r in rows)

@@ -98,18 +98,18 @@ class Resolver:
     (tests/test_resolve.py). Every answer is certified (`optimizer.certificate`) before it is
     kept, as in `solve`.
 
-    `warm_start=False` (the default): each case starts cold (the solver's basis cleared) and
+    `warm_start=True` (the default): one instance per stage, each starting from its own last
+    basis (`highs_adapter.StageSessions`); a wrong warm-started optimum fails its certificate
+    and is solved again cold, and among alternative optima the one found may depend on the
+    cases before. `warm_start=False`: each case starts cold (the solver's basis cleared) and
     runs its stages on one instance, the path `solve` takes, so the answer does not depend on
-    the cases solved before. `warm_start=True`: one instance per stage, each starting from its
-    own last basis (`highs_adapter.StageSessions`); among alternative optima the one found may
-    then depend on the cases before. On the well-scaled model the cold start is the faster
-    (benchmarks/README.md, "Certified optima").
+    the cases solved before; several times slower (benchmarks/README.md, "Certified optima").
 
     `tables`: True, every table; "deterrence" (what a sweep stores), the summary, stages,
     members and deterrence tables, without marginal costs; False, the summary, stages and
     members only. The others stay empty."""
 
-    def __init__(self, tables: bool | str = True, warm_start: bool = False):
+    def __init__(self, tables: bool | str = True, warm_start: bool = True):
         from models import StructureCache
 
         self.tables = tables

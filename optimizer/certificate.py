@@ -96,55 +96,87 @@ def certify_lp(matrix, row_lower, row_upper, col_lower, col_upper, costs, x, y,
     """The certificate of `x` (primal) and `y` (row duals) for minimising `costs . x` over
     `row_lower <= matrix @ x <= row_upper`, `col_lower <= x <= col_upper` (infinite bounds as
     +-inf), and the "keep stage k" rows `keep`: (dense coefficients, upper bound) each, after
-    the matrix's rows (their duals last in `y`). Only sparse products and elementwise numpy."""
-    x = np.asarray(x, float)
-    y = np.asarray(y, float)
-    costs = np.asarray(costs, float)
-    if len(y) != matrix.shape[0] + len(keep) or len(x) != matrix.shape[1]:
-        return failed("the solution does not fit the model")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        return failed("the solution holds a NaN or an infinite value")
-    if keep:
+    the matrix's rows (their duals last in `y`)."""
+    return LinearProgram(matrix, row_lower, row_upper, col_lower, col_upper).certify(
+        costs, x, y, keep)
+
+
+class LinearProgram:
+    """The rows and bounds of a linear program, with what every certificate of it needs
+    computed once (the matrix by rows and by columns, its magnitudes, the finite bounds), so
+    that certifying a stage is a few sparse products and elementwise numpy."""
+
+    def __init__(self, matrix, row_lower, row_upper, col_lower, col_upper):
         import scipy.sparse as sp
 
-        matrix = sp.vstack([matrix, sp.csr_array(np.vstack([row for row, _ in keep]))],
-                           format="csr")
-        row_lower = np.concatenate([row_lower, np.full(len(keep), -np.inf)])
-        row_upper = np.concatenate([row_upper, [bound for _, bound in keep]])
-    magnitude = abs(matrix)
-    activity = matrix @ x
-    has_lower, has_upper = np.isfinite(row_lower), np.isfinite(row_upper)
-    lower = np.where(has_lower, row_lower, 0.0)
-    upper = np.where(has_upper, row_upper, 0.0)
-    row_scale = np.maximum.reduce([np.ones(len(activity)), np.abs(lower), np.abs(upper),
-                                   magnitude @ np.abs(x)])
-    row_violation = np.maximum(np.where(has_lower, lower - activity, 0.0),
-                               np.where(has_upper, activity - upper, 0.0))
-    col_has_lower, col_has_upper = np.isfinite(col_lower), np.isfinite(col_upper)
-    cl = np.where(col_has_lower, col_lower, 0.0)
-    cu = np.where(col_has_upper, col_upper, 0.0)
-    col_scale = np.maximum.reduce([np.ones(len(x)), np.abs(cl), np.abs(cu), np.abs(x)])
-    col_violation = np.maximum(np.where(col_has_lower, cl - x, 0.0),
-                               np.where(col_has_upper, x - cu, 0.0))
-    primal = max(_largest(row_violation / row_scale), _largest(col_violation / col_scale))
+        self.rows = sp.csr_array(matrix)
+        self.columns = sp.csr_array(self.rows.T)
+        self.row_magnitude, self.column_magnitude = abs(self.rows), abs(self.columns)
+        self.has_lower, self.has_upper = np.isfinite(row_lower), np.isfinite(row_upper)
+        self.lower = np.where(self.has_lower, row_lower, 0.0)
+        self.upper = np.where(self.has_upper, row_upper, 0.0)
+        self.row_floor = np.maximum(np.maximum(np.abs(self.lower), np.abs(self.upper)), 1.0)
+        self._columns(col_lower, col_upper)
 
-    # a row dual whose sign no finite bound allows proves nothing: it is dropped
-    y = np.where((y > 0) & ~has_lower, 0.0, np.where((y < 0) & ~has_upper, 0.0, y))
-    reduced = costs - matrix.T @ y
-    wrong = np.maximum(np.where(col_has_lower, 0.0, np.maximum(reduced, 0.0)),
-                       np.where(col_has_upper, 0.0, np.maximum(-reduced, 0.0)))
-    cost_scale = max(_largest(np.abs(costs)), 1e-300)
-    dual_scale = np.maximum(cost_scale, np.abs(costs) + magnitude.T @ np.abs(y))
-    dual = _largest(wrong / dual_scale)
+    def _columns(self, col_lower, col_upper) -> None:
+        self.col_has_lower, self.col_has_upper = np.isfinite(col_lower), np.isfinite(col_upper)
+        self.cl = np.where(self.col_has_lower, col_lower, 0.0)
+        self.cu = np.where(self.col_has_upper, col_upper, 0.0)
+        self.col_floor = np.maximum(np.maximum(np.abs(self.cl), np.abs(self.cu)), 1.0)
 
-    up, down = np.maximum(y, 0.0), np.maximum(-y, 0.0)
-    z_up, z_down = np.maximum(reduced, 0.0), np.maximum(-reduced, 0.0)
-    dual_objective = (np.dot(up, lower) - np.dot(down, upper)
-                      + np.dot(np.where(col_has_lower, z_up, 0.0), cl)
-                      - np.dot(np.where(col_has_upper, z_down, 0.0), cu))
-    primal_objective = float(np.dot(costs, x))
-    gap = abs(primal_objective - dual_objective) / max(1.0, abs(primal_objective))
-    return Certificate(primal, dual, float(gap))
+    def with_columns(self, col_lower, col_upper) -> LinearProgram:
+        """The same rows with other column bounds (a MIP's integers fixed)."""
+        other = object.__new__(LinearProgram)
+        other.__dict__.update(self.__dict__)
+        other._columns(col_lower, col_upper)
+        return other
+
+    def certify(self, costs, x, y, keep=()) -> Certificate:
+        """The certificate of `x` and `y` for minimising `costs . x` (see `certify_lp`)."""
+        x, y, costs = (np.asarray(a, float) for a in (x, y, costs))
+        n_rows, n_cols = self.rows.shape
+        if len(y) != n_rows + len(keep) or len(x) != n_cols:
+            return failed("the solution does not fit the model")
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            return failed("the solution holds a NaN or an infinite value")
+        kept = np.array([row for row, _ in keep]) if keep else np.zeros((0, n_cols))
+        kept_upper = np.array([bound for _, bound in keep], dtype=float)
+        magnitude_x = np.abs(x)
+
+        activity = self.rows @ x
+        row_violation = np.maximum(np.where(self.has_lower, self.lower - activity, 0.0),
+                                   np.where(self.has_upper, activity - self.upper, 0.0))
+        row_scale = np.maximum(self.row_floor, self.row_magnitude @ magnitude_x)
+        kept_violation = np.maximum(kept @ x - kept_upper, 0.0)
+        kept_scale = np.maximum(np.maximum(np.abs(kept_upper), 1.0), np.abs(kept) @ magnitude_x)
+        col_violation = np.maximum(np.where(self.col_has_lower, self.cl - x, 0.0),
+                                   np.where(self.col_has_upper, x - self.cu, 0.0))
+        col_scale = np.maximum(self.col_floor, magnitude_x)
+        primal = max(_largest(row_violation / row_scale), _largest(kept_violation / kept_scale),
+                     _largest(col_violation / col_scale))
+
+        # a row dual whose sign no finite bound allows proves nothing: it is dropped (a keep
+        # row has an upper bound only)
+        y_rows, y_kept = y[:n_rows], np.minimum(y[n_rows:], 0.0)
+        y_rows = np.where((y_rows > 0) & ~self.has_lower, 0.0,
+                          np.where((y_rows < 0) & ~self.has_upper, 0.0, y_rows))
+        reduced = costs - self.columns @ y_rows - kept.T @ y_kept
+        wrong = np.maximum(np.where(self.col_has_lower, 0.0, np.maximum(reduced, 0.0)),
+                           np.where(self.col_has_upper, 0.0, np.maximum(-reduced, 0.0)))
+        cost_scale = max(_largest(np.abs(costs)), 1e-300)
+        dual_scale = np.maximum(cost_scale, np.abs(costs) + self.column_magnitude @ np.abs(y_rows)
+                                + np.abs(kept).T @ np.abs(y_kept))
+        dual = _largest(wrong / dual_scale)
+
+        z_up, z_down = np.maximum(reduced, 0.0), np.maximum(-reduced, 0.0)
+        dual_objective = (np.dot(np.maximum(y_rows, 0.0), self.lower)
+                          - np.dot(np.maximum(-y_rows, 0.0), self.upper)
+                          + np.dot(y_kept, kept_upper)
+                          + np.dot(np.where(self.col_has_lower, z_up, 0.0), self.cl)
+                          - np.dot(np.where(self.col_has_upper, z_down, 0.0), self.cu))
+        primal_objective = float(np.dot(costs, x))
+        gap = abs(primal_objective - dual_objective) / max(1.0, abs(primal_objective))
+        return Certificate(primal, dual, float(gap))
 
 
 def integrality_residual(x, integer) -> float:

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from .certificate import (
     FIRST_ROUTE,
     Certificate,
-    certify_lp,
+    LinearProgram,
     certify_mip,
     failed,
     integrality_residual,
@@ -429,6 +429,15 @@ class HighsSession:
         self.col_upper = compiled.col_upper / scaling.column
         self.row_lower = compiled.row_lower * scaling.row
         self.row_upper = compiled.row_upper * scaling.row
+        self._program = None  # made for the first certificate of this model
+
+    @property
+    def program(self) -> LinearProgram:
+        """The held model as the certificates read it (made once per model loaded)."""
+        if self._program is None:
+            self._program = LinearProgram(self.matrix, self.row_lower, self.row_upper,
+                                          self.col_lower, self.col_upper)
+        return self._program
 
     def _lp(self) -> highspy.HighsLp:
         c = self.compiled
@@ -536,8 +545,7 @@ class HighsSession:
                 return failed("the solver gave no row duals")
             duals = np.asarray(solution.row_dual, dtype=float)
             y = np.concatenate([duals[:n_rows], duals[[row.row for row in active]]])
-            return certify_lp(self.matrix, self.row_lower, self.row_upper, self.col_lower,
-                              self.col_upper, costs, x, y, keep)
+            return self.program.certify(costs, x, y, keep)
         bound = float(self.highs.getInfo().mip_dual_bound)  # before the LP below runs
         integrality = integrality_residual(x, c.integer)
         incumbent = x.copy()
@@ -551,8 +559,7 @@ class HighsSession:
             y = np.concatenate([duals[:n_rows], duals[[row.row for row in active]]])
             lower = np.where(c.integer, incumbent, self.col_lower)
             upper = np.where(c.integer, incumbent, self.col_upper)
-            lp = certify_lp(self.matrix, self.row_lower, self.row_upper, lower, upper, costs,
-                            incumbent, y, keep)
+            lp = self.program.with_columns(lower, upper).certify(costs, incumbent, y, keep)
         return certify_mip(lp, integrality, float(np.dot(costs, x)), bound, self.mip_gap)
 
     def _fixed_lp_duals(self, incumbent: np.ndarray) -> np.ndarray | None:

@@ -144,7 +144,7 @@ def test_a_wrong_answer_from_the_solver_is_caught_and_solved_again():
 def test_a_stage_no_route_can_certify_is_an_error_naming_the_stage(monkeypatch):
     from optimizer import highs_adapter
 
-    monkeypatch.setattr(highs_adapter, "certify_lp",
+    monkeypatch.setattr(highs_adapter.LinearProgram, "certify",
                         lambda *args, **kwargs: failed("checked by a test"))
     result = solve(_tiny())
     assert result.status == "error"

@@ -721,7 +721,8 @@ def test_plain_numbers_agree_with_the_cell_by_cell_path(values, column):
     if fast is not None:
         assert not found.problems
         assert fast == slow and [type(v) for v in fast] == [type(v) for v in slow]
-    elif all(type(v) in (int, float) for v in values) and not found.problems:
+    elif all(type(v) in (int, float) and v == v for v in values) and not found.problems:
+        # (a NaN is read as a blank cell, which the one-pass path leaves to the other)
         pytest.fail("plain, allowed numbers took the slow path")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .inputs import InputError, Problem
+from .errors import InputError, Problem
 from .store import Store, scenario_key
 
 ABSENT = "members[{}].absent"
@@ -350,8 +350,9 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
             if out:
                 from .sweep_report import write_sweep_report
 
-                write_sweep_report(store, expanded, keys, Path(out),
-                                   absence=each_member_absent, inputs=inputs)
+                write_sweep_report(table, store.member_costs(keys), store.targets(keys),
+                                   expanded, keys, Path(out), absence=each_member_absent,
+                                   inputs=inputs)
     return table
 
 

@@ -81,15 +81,13 @@ def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
     return frame[ABSENCE_COLUMNS].reset_index(drop=True)
 
 
-def write_sweep_report(store, scenarios, keys, out: Path, absence: bool = False,
-                       inputs=None) -> Path:
-    """The sweep workbook: `brief`, `scenarios` (a chart below), `shortfalls`, `member_costs`,
-    `absence` (when asked), `settings` (of `inputs`, the base case, when given)."""
-    from .sweep import sweep_table
-
-    table = sweep_table(store, scenarios, keys)
-    members = store.member_costs(keys)
-    targets = store.targets(keys)
+def write_sweep_report(table, members, targets, scenarios, keys, out: Path,
+                       absence: bool = False, inputs=None) -> Path:
+    """The sweep workbook from its tables: `table` (the scenarios sheet, `sweep.sweep_table`),
+    `members` and `targets` (the store's member costs and targets of those scenarios):
+    sheets `brief`, `scenarios` (a chart below), `shortfalls`, `member_costs`, `absence`
+    (when asked, from `scenarios` and their `keys`), `settings` (of `inputs`, the base case,
+    when given)."""
     currency = _currency(inputs)
     wb = Workbook()
     wb.remove(wb.active)

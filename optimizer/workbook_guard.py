@@ -33,6 +33,9 @@ import math
 import zipfile
 from pathlib import Path
 
+from .errors import NOTHING as _NOTHING
+from .errors import InputError, Problem
+
 MB = 1024 * 1024
 DEFAULT_MAX_FILE_MB = 50.0
 DEFAULT_MAX_CELLS = 5_000_000
@@ -49,14 +52,10 @@ _CONTENT_TYPES_MAX = 4 * MB  # a real one is a few kB
 
 
 def _problem(path: Path, expected: str):
-    from .inputs import _NOTHING, Problem
-
     return Problem(path.name, None, None, None, _NOTHING, expected)
 
 
 def _refuse(path: Path, expected: str):
-    from .inputs import InputError
-
     return InputError([_problem(path, expected)])
 
 

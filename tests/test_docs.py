@@ -77,3 +77,35 @@ def test_nothing_names_a_path_outside_the_repository():
             if OUTSIDE.search(line):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_the_modules_import_one_way_with_no_circle_but_the_known_one():
+    """The import graph of the packages (every import, at the top or inside a function) has no
+    circle, except inputs <-> scenario (`Inputs.with_overrides` calls the override module),
+    which is still to be undone; a new circle fails here."""
+    import ast
+
+    graph = {}
+    for path in sorted((ROOT / "optimizer").glob("*.py")) + sorted((ROOT / "models").glob("*.py")):
+        package = path.parent.name
+        name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                module = (f"{package}.{node.module}" if node.module else package) \
+                    if node.level else (node.module or "")
+                found.add(module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        graph[name] = {m for m in found if m.split(".")[0] in ("optimizer", "models")}
+
+    def reaches(start, goal, seen):
+        for step in graph.get(start, ()):
+            if step == goal or (step not in seen and (seen.add(step) or reaches(step, goal,
+                                                                                 seen))):
+                return True
+        return False
+
+    circles = {tuple(sorted((a, b))) for a in graph for b in graph[a]
+               if b in graph and b != a and reaches(b, a, set())}
+    assert circles <= {("optimizer.inputs", "optimizer.scenario")}, sorted(circles)

@@ -566,6 +566,15 @@ def no_smoothing(chart) -> None:
         chart.smooth = False
 
 
+def markers_only(series, symbol: str, size: int, color: str) -> None:
+    """A series drawn as markers of one colour, with no line joining them."""
+    series.marker.symbol = symbol
+    series.marker.size = size
+    series.marker.graphicalProperties = GraphicalProperties(solidFill=color)
+    series.marker.graphicalProperties.line.solidFill = color
+    series.graphicalProperties.line.noFill = True
+
+
 def line_chart(overlay: bool = False) -> LineChart:
     """A line chart with visible axes; `overlay`: drawn over another chart, whose category
     axis it shares (so it shows none of its own)."""
@@ -596,12 +605,7 @@ def burden_chart(data: ChartData, members: pd.DataFrame, year: str) -> BarChart:
     lines = line_chart(overlay=True)
     lines.add_data(Reference(ws, min_col=3, max_col=len(header), min_row=top, max_row=bottom),
                    titles_from_data=True)
-    floor_series = lines.series[0]
-    floor_series.marker.symbol = "dash"
-    floor_series.marker.size = 12
-    floor_series.marker.graphicalProperties = GraphicalProperties(solidFill="000000")
-    floor_series.marker.graphicalProperties.line.solidFill = "000000"
-    floor_series.graphicalProperties.line.noFill = True  # markers only: floors differ
+    markers_only(lines.series[0], "dash", 12, "000000")  # floors differ: no line between
     for series, color in zip(lines.series[1:], ["7F7F7F", "ED7D31", "C00000"], strict=False):
         series.marker.symbol = "none"
         series.graphicalProperties.line.solidFill = color

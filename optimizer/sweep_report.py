@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import Reference, Series
-from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.worksheet.pagebreak import Break
 
 from .headers import shown
@@ -28,6 +27,7 @@ from .report import (
     bar_chart,
     fit_columns,
     fit_for_print,
+    markers_only,
     new_table_sheet,
     no_smoothing,
     put,
@@ -176,12 +176,7 @@ def _scenario_chart(ws, table: pd.DataFrame, currency: str) -> None:
     line = right_axis_line("highest burden (% of GDP)", "0.0%")
     line.add_data(Reference(ws, min_col=burden_col, min_row=1, max_row=last),
                   titles_from_data=True)
-    marker = line.series[0]
-    marker.marker.symbol = "circle"
-    marker.marker.size = 7
-    marker.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
-    marker.marker.graphicalProperties.line.solidFill = "C00000"
-    marker.graphicalProperties.line.noFill = True  # scenarios are not a sequence: no line
+    markers_only(line.series[0], "circle", 7, "C00000")  # scenarios are no sequence: no line
     no_smoothing(line)
     bars += line
     ws.add_chart(bars, f"A{last + 3}")

@@ -11,7 +11,7 @@ once on `inputs/tiny.xlsx` (imports and first-call costs are not counted):
 | route | what it runs |
 |---|---|
 | direct | `benchmarks/direct_highs.py`: numpy arrays -> `HighsLp` -> `passModel` (the yardstick) |
-| matrix | burden's default: `models.build_layout_only` + `highs_adapter.assemble` + `HighsSession` |
+| matrix | burden's default: `models.formulate` + `highs_adapter.assemble` + `HighsSession` |
 | pyomo + standard form | `models.build_model` + `highs_adapter.compile_model` (Pyomo's `LinearStandardFormCompiler`) + `HighsSession` (`solve(engine="pyomo")`) |
 | pyomo + appsi | `models.build_model` + `pyomo.contrib.appsi.solvers.Highs().set_instance` (the appsi persistent interface) |
 | pyomo + contrib.solver | `models.build_model` + `pyomo.contrib.solver.solvers.highs.Highs().set_instance` (the newer persistent interface) |
@@ -58,13 +58,13 @@ def run_route(route: str, path: str, warm_up: bool = True) -> dict:
         model = direct_highs.build(case)
         direct_highs.transfer(model, case.settings["mip_gap"])
     elif route == "matrix":
-        HighsSession(assemble(models.build_layout_only(inputs)))
+        HighsSession(assemble(models.formulate(inputs)))
     else:
         model = models.build_model(inputs)
         if route == "pyomo + standard form":
             HighsSession(compile_model(model))
         else:
-            for k, name in enumerate(model.layout.stages):
+            for k, name in enumerate(model.formulation.stages):
                 getattr(model, name).activate() if k == 0 else getattr(model, name).deactivate()
             solver = AppsiHighs() if route == "pyomo + appsi" else ContribHighs()
             solver.set_instance(model)

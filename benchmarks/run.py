@@ -9,7 +9,7 @@ given here). For each case:
 
 1. In one fresh worker process (so every case starts equal), N repeats of burden's own steps,
    timed one by one as `optimizer.solve` runs them — read (`read_inputs`), build
-   (`models.build_layout_only`), compile (`highs_adapter.assemble`), transfer (`HighsSession`),
+   (`models.formulate`), compile (`highs_adapter.assemble`), transfer (`HighsSession`),
    each solve stage, the duals, extract — and the same steps of the direct highspy builder
    (`benchmarks/direct_highs.py`); also the Pyomo route's build (`models.build_model`) and
    compile (`highs_adapter.compile_model`, Pyomo's standard-form compiler), which
@@ -64,7 +64,7 @@ def burden_steps(path, times):
     import numpy as np
     from direct_highs import solver_work
 
-    from models import build_layout_only, build_model
+    from models import build_model, formulate
     from optimizer import read_inputs
     from optimizer.extract import allocation_table, deterrence_table, members_table
     from optimizer.highs_adapter import HighsSession, assemble, compile_model
@@ -80,7 +80,7 @@ def burden_steps(path, times):
     gc.collect()
     started = time.perf_counter()
     with times.step("build"):
-        layout = build_layout_only(inputs)
+        layout = formulate(inputs)
     with times.step("compile"):
         compiled = assemble(layout)
     with times.step("transfer"):
@@ -101,7 +101,8 @@ def burden_steps(path, times):
                 duals = session.row_duals(costs, x)
             if duals is not None:
                 marginal = np.full(len(layout.targets), np.nan)
-                marginal[layout.deterrence_rows] = duals[compiled.block_rows("deterrence")]
+                target_rows = layout.blocks["deterrence"].labels["target_row"].to_numpy()
+                marginal[target_rows] = duals[compiled.block_rows("deterrence")]
         if outcome.status != "optimal":
             break
         if number < len(layout.stages):

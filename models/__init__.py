@@ -1,73 +1,58 @@
-"""The Pyomo formulation of docs/model.md.
+"""The model of docs/model.md, written once as labelled blocks (`models.labelled`).
 
-`build_model(inputs)` returns a `ConcreteModel` whose `layout` attribute (a `models.layout.Layout`)
-says what each variable and row is. Sets and variables first, then each constraint family
-(one module each, its formula in the docstring), then the stage objectives:
+`formulate(inputs)` gives the `Formulation` (plain arrays: what HiGHS is handed), and
+`build_model(inputs)` the same model as a Pyomo `ConcreteModel` with label-indexed sets,
+variables and constraints (`models.pyomo_model`). The families, one module each with its
+formula in the docstring, are listed once in `models.registry`:
 
 | module | docs/model.md |
 |---|---|
-| layout.py | sets, parameters, variables |
-| accounts.py | cost, persons, total as defined variables |
+| sets.py | sets and parameters |
+| allocation.py | the decision variables F, P, E |
 | deterrence.py | 1. deterrence (and the robust gamma form) |
+| accounts.py | cost, persons, total as defined variables |
 | commitments.py | 2. commitments (floors, caps, pledges) |
 | personnel.py | 3. personnel |
 | equipment.py | 4. equipment inventory |
 | fairness.py | 5. fairness band |
 | ramp.py | 6. ramp |
 | objectives.py | the lexicographic stages |
+
+Nothing here imports the report or Excel side of `optimizer`; Pyomo is imported only by
+`build_model`.
 """
 
 from __future__ import annotations
 
-from .accounts import add_accounts
-from .commitments import add_commitments
-from .deterrence import add_deterrence
-from .equipment import add_equipment
-from .fairness import add_fairness
-from .layout import Layout, StructureCache, build_layout, declare_variables
-from .objectives import add_objectives
-from .personnel import add_personnel
-from .ramp import add_ramp
+from .labelled import Formulation, StructureCache
+from .objectives import stage_plan
+from .registry import COLUMN_ORDER, FAMILIES
+from .sets import index_sets
 
 
-def build_model(inputs):
-    """The model of docs/model.md for `inputs` (present members only), as a Pyomo `ConcreteModel`
-    whose `layout` attribute says what each variable and row is. (Pyomo is imported here, not
-    with the package: `build_layout_only`, the solver's default route, does without it.)"""
-    import pyomo.environ as pyo
-    from pyomo.common.gc_manager import PauseGC
-
-    with PauseGC():
-        model = pyo.ConcreteModel(name="burden")
-        model.layout = _formulate(model, inputs)
-        model.layout.model = model
-    return model
-
-
-def build_layout_only(inputs, cache: StructureCache | None = None) -> Layout:
-    """The same formulation as plain arrays (`Layout.row_specs`, `objective_specs`), with no
-    Pyomo objects: what a sweep needs to update a solver in place. `tests/test_formulation.py`
-    checks that it compiles to exactly the matrices of `build_model`. `cache`: structural
-    pieces kept from the previous case (a `Resolver`'s); the layout is the same without it."""
-    return _formulate(None, inputs, cache)
-
-
-def _formulate(model, inputs, cache=None) -> Layout:
-    """Sets and variables, then each family, then the stage objectives: into `model`, or as
-    arrays only when `model` is None."""
+def formulate(inputs, cache: StructureCache | None = None) -> Formulation:
+    """The model of `inputs` (present members only) as labelled blocks. `cache`: structural
+    pieces kept from the cases before (a `Resolver`'s); the formulation is the same without
+    it."""
     settings = inputs.settings
-    layout = build_layout(inputs, cache)
-    layout.gamma = settings.robustness
-    declare_variables(model, layout, settings)
-    add_deterrence(model, layout, settings.robustness, settings.allow_shortfall)
-    add_accounts(model, layout)
-    add_commitments(model, layout)
-    add_personnel(model, layout)
-    add_equipment(model, layout)
-    add_fairness(model, layout, settings.fairness_tolerance)
-    add_ramp(model, layout, settings.max_growth)
-    layout.stages = add_objectives(model, layout, settings)
-    return layout
+    sets = index_sets(inputs, cache)
+    formulation = Formulation(sets, settings, cache)
+    for family in FAMILIES:
+        if hasattr(family, "variables"):
+            formulation.declare(family.variables(sets, settings), family.FAMILY,
+                                COLUMN_ORDER)
+    for family in FAMILIES:
+        if hasattr(family, "rows"):
+            formulation.add(family.rows(formulation, settings), family.FAMILY)
+    formulation.stages = stage_plan(settings)
+    return formulation
 
 
-__all__ = ["StructureCache", "build_layout_only", "build_model"]
+def build_model(inputs, formulation: Formulation | None = None):
+    """The model of `inputs` as a Pyomo `ConcreteModel` (see `models.pyomo_model`)."""
+    from .pyomo_model import pyomo_model
+
+    return pyomo_model(formulation if formulation is not None else formulate(inputs))
+
+
+__all__ = ["Formulation", "StructureCache", "build_model", "formulate"]

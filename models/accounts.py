@@ -5,7 +5,8 @@
     total[t]     = sum_m cost[m,t]
 
 Every other family uses `cost`, `persons` and `total` instead of writing the sums out, which
-keeps the matrix sparse (a fairness row has 2 entries, not |M| * |C| * |G|).
+keeps the matrix sparse (a fairness row has 2 entries, not |M| * |C| * |G|). Their bounds are
+the commitments' (commitments.py) and the personnel limit's (personnel.py).
 
 | symbol | workbook |
 |---|---|
@@ -16,59 +17,84 @@ keeps the matrix sparse (a fairness row has 2 entries, not |M| * |C| * |G|).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from .layout import Layout, add_rows, position, reuse
+from .labelled import Reason, Rows, Variable, cached
+from .sets import power_of_two
+
+FAMILY = "accounts"
+
+MEMBER_YEAR = ["member", "year"]
 
 
-def add_accounts(model, layout: Layout) -> None:
-    my, cells, units = layout.member_years, layout.cells, layout.units
+def variables(sets, settings) -> list[Variable]:
+    my = sets.member_years
+    labels = my[MEMBER_YEAR]
+    codes = sets.codes["member_years"]
+    money, persons = sets.measure["money"], sets.measure["persons"]
+    members = power_of_two(max(len(sets.members), 1))
+    return [
+        Variable("cost", labels, 0.0, np.inf, unit=money, codes=codes,
+                 doc="what member m spends in year t (funding, personnel, equipment)"),
+        Variable("persons", labels, 0.0, np.inf, unit=persons, codes=codes,
+                 doc="persons member m deploys in year t (personnel and crews)"),
+        Variable("total", pd.DataFrame({"year": np.asarray(sets.years, dtype=np.int64)}),
+                 0.0, np.inf, unit=money * members, codes={"year": np.arange(len(sets.years))},
+                 doc="the alliance's total spending in year t"),
+    ]
+
+
+def _entries(cell_row, unit_row, n_my, n_cells, n_units, offsets, my_years, years):
+    """(rows, columns) of the three definitions; the coefficients follow."""
+    persons, p, e, cost, f, total = offsets
+    own = np.arange(n_my)
+    year_row = np.searchsorted(years, my_years)
+    return {
+        "persons": (np.concatenate([own, cell_row, unit_row]),
+                    np.concatenate([persons + own, p + np.arange(n_cells),
+                                    e + np.arange(n_units)])),
+        "cost": (np.concatenate([own, cell_row, own, unit_row]),
+                 np.concatenate([cost + own, f + np.arange(n_cells), persons + own,
+                                 e + np.arange(n_units)])),
+        "total": (np.concatenate([np.arange(len(years)), year_row]),
+                  np.concatenate([total + np.arange(len(years)), cost + own]))}
+
+
+def rows(f, settings) -> list[Rows]:
+    my, cells, units = f.member_years, f.cells, f.units
     n_my, n_cells, n_units = len(my), len(cells), len(units)
-    cell_row = position(layout, "member_years", ["member", "year"], "cells")
-    unit_row = position(layout, "member_years", ["member", "year"], "units")
-    years = layout.years
-    my_years = my["year"].to_numpy()
+    codes = f.sets.codes
+    cell_row = f.position(codes["member_years"], MEMBER_YEAR, codes["cells"], slot="cells")
+    unit_row = f.position(codes["member_years"], MEMBER_YEAR, codes["units"], slot="units")
+    years = f.years
+    offsets = tuple(f.variables[name].offset
+                    for name in ("persons", "P", "E", "cost", "F", "total"))
+    entries = cached(f.cache, _entries, cell_row, unit_row, n_my, n_cells, n_units, offsets,
+                     my["year"].to_numpy(), list(years))
+    labels = my[MEMBER_YEAR]
 
-    def entries():  # (rows, columns) of the three definitions; the coefficients follow
-        own = np.arange(n_my)
-        year_row = np.searchsorted(years, my_years)
-        return {
-            "persons": (np.concatenate([own, cell_row, unit_row]),
-                        np.concatenate([layout.column("persons", own),
-                                        layout.column("P", np.arange(n_cells)),
-                                        layout.column("E", np.arange(n_units))])),
-            "cost": (np.concatenate([own, cell_row, own, unit_row]),
-                     np.concatenate([layout.column("cost", own),
-                                     layout.column("F", np.arange(n_cells)),
-                                     layout.column("persons", own),
-                                     layout.column("E", np.arange(n_units))])),
-            "total": (np.concatenate([np.arange(len(years)), year_row]),
-                      np.concatenate([layout.column("total", np.arange(len(years))),
-                                      layout.column("cost", own)]))}
+    pcost = np.zeros(len(f.members))  # pcost[m] of members with cells, else 0
+    pcost[codes["cells"]["member"]] = cells["pcost"].to_numpy(float)
+    member_pcost = pcost[codes["member_years"]["member"]]
+    n_years = len(years)
+    return [
+        Rows("persons_definition", labels, *entries["persons"],
+             coefficients=np.concatenate([np.ones(n_my), -np.ones(n_cells),
+                                          -units["crew"].to_numpy(float)]),
+             lower=np.zeros(n_my), upper=np.zeros(n_my),
+             doc="persons[m,t] - sum P - sum crew * E = 0"),
+        Rows("cost_definition", labels, *entries["cost"],
+             coefficients=np.concatenate([np.ones(n_my), -np.ones(n_cells), -member_pcost,
+                                          -units["ucost"].to_numpy(float)]),
+             lower=np.zeros(n_my), upper=np.zeros(n_my),
+             doc="cost[m,t] - sum F - pcost * persons - sum ucost * E = 0"),
+        Rows("total_definition", f.variables["total"].labels, *entries["total"],
+             coefficients=np.concatenate([np.ones(n_years), -np.ones(n_my)]),
+             lower=np.zeros(n_years), upper=np.zeros(n_years),
+             doc="total[t] - sum_m cost[m,t] = 0"),
+    ]
 
-    offsets = tuple(layout.offsets[name] for name in ("persons", "P", "E", "cost", "F", "total"))
-    rows_and_columns = reuse(layout.cache, "accounts entries",
-                             (cell_row, unit_row, n_my, n_cells, n_units, offsets, my_years,
-                              list(years)), entries)
 
-    # persons[m,t] - sum P - sum crew * E = 0
-    rows, cols = rows_and_columns["persons"]
-    add_rows(model, layout, "persons_definition", "accounts", rows=rows, cols=cols,
-             coefs=np.concatenate([np.ones(n_my), -np.ones(n_cells),
-                                   -units["crew"].to_numpy(float)]),
-             lower=np.zeros(n_my), upper=np.zeros(n_my))
-
-    # cost[m,t] - sum F - pcost * persons - sum ucost * E = 0
-    pcost = np.zeros(len(layout.members))  # pcost[m] of members with cells, else 0
-    pcost[layout.codes["cells"]["member"]] = cells["pcost"].to_numpy(float)
-    member_pcost = pcost[layout.codes["member_years"]["member"]]
-    rows, cols = rows_and_columns["cost"]
-    add_rows(model, layout, "cost_definition", "accounts", rows=rows, cols=cols,
-             coefs=np.concatenate([np.ones(n_my), -np.ones(n_cells), -member_pcost,
-                                   -units["ucost"].to_numpy(float)]),
-             lower=np.zeros(n_my), upper=np.zeros(n_my))
-
-    # total[t] - sum_m cost[m,t] = 0
-    rows, cols = rows_and_columns["total"]
-    add_rows(model, layout, "total_definition", "accounts", rows=rows, cols=cols,
-             coefs=np.concatenate([np.ones(len(years)), -np.ones(n_my)]),
-             lower=np.zeros(len(years)), upper=np.zeros(len(years)))
+def explain(name: str, label: pd.Series, f, currency: str) -> Reason | None:
+    """Definitions hold by construction: they are never the reason on their own."""
+    return None

@@ -15,11 +15,40 @@ explanation names them as the member's commitments.
 
 from __future__ import annotations
 
-from .layout import Layout
+import numpy as np
+
+from .labelled import Bounds, Reason
+
+FAMILY = "commitments"
 
 
-def add_commitments(model, layout: Layout) -> None:
-    my = layout.member_years
-    start = layout.offsets["cost"]
-    layout.lower[start:start + len(my)] = my["lower"].to_numpy(float)
-    layout.upper[start:start + len(my)] = my["upper"].to_numpy(float)
+def rows(f, settings) -> list[Bounds]:
+    my = f.member_years
+    return [Bounds("cost", lower=my["lower"].to_numpy(float), upper=my["upper"].to_numpy(float),
+                   doc="max(floor * gdp, pledge) <= cost[m,t] <= cap * gdp")]
+
+
+def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
+    r = f.member_years.iloc[position]
+    cap = "no cap" if not np.isfinite(r["upper"]) else \
+        f"cap {r['cap_share']:.2%} of GDP = {money(r['upper'], currency)}"
+    floor = f"floor {r['floor_share']:.2%} of GDP"
+    if r["pledge"] > 0:
+        floor += f" or pledge {money(r['pledge'], currency)}"
+    if r["member"] in stranded_members(f):
+        return Reason("the commitments of", f"{floor}, at least {money(r['lower'], currency)} "
+                      f"in {r['year']}", r["member"])
+    return Reason("the commitments of", f"{r['member']} in {r['year']} ({floor}, at least "
+                  f"{money(r['lower'], currency)}; {cap})", r["member"])
+
+
+def stranded_members(f) -> set:
+    """Present members with no allowed region at all (no funding, personnel or equipment
+    column to spend through)."""
+    spending = set(f.cells["member"].tolist()) | set(f.units["member"].tolist())
+    return {m for m in f.members if m not in spending}
+
+
+def money(value: float, currency: str) -> str:
+    return f"{value:,.1f} {currency}"
+

@@ -16,7 +16,8 @@ priority alone, with costs near 1 instead of `priority / target` (~1e-6 for mone
 targets, the order of HiGHS' dual feasibility tolerance). `sigma` exists only when shortfall
 is allowed, and enters only the rows of positive targets; `mu[m,.]` only for members allowed
 in the region (for the others `contrib = 0` and `mu = 0` is optimal, so the rows are left
-out).
+out). A target with no term at all (no one may reach it, shortfall off) is no row: it is
+reported as impossible.
 
 | symbol | workbook |
 |---|---|
@@ -26,6 +27,7 @@ out).
 | `rel[m]`, `q[m,c]` | members.reliability, quality.multiplier |
 | `allowed[m,g]` | access.allowed (unlisted pairs allowed) |
 | `gamma` | settings.robustness |
+| `priority[c,g,t]` | targets.priority (the weight of `sigma` in stage 1, objectives.py) |
 """
 
 from __future__ import annotations
@@ -33,28 +35,67 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .layout import Layout, add_rows, position, positions_within, reuse
+from .labelled import Reason, Rows, Variable, cached, positions_within
+
+FAMILY = "deterrence"
+
+TARGET_KEYS = ["capability", "region", "year"]
+LINK_KEYS = ["member", "capability", "region", "year"]
 
 
-def contribution_terms(layout: Layout, keys: list[str], rows_frame: str):
-    """(row, column, coefficient) of `contrib` for each row of `layout.<rows_frame>`, matched
-    on `keys` (e.g. capability, region, year: a target; plus member: one member's part of
-    it)."""
-    cells, units = layout.cells, layout.units
-    cell_row = position(layout, rows_frame, keys, "cells")
-    unit_row = position(layout, rows_frame, keys, "units")
+def variables(sets, settings) -> list[Variable]:
+    targets = sets.targets
+    labels = targets[TARGET_KEYS]
+    declared = []
+    if settings.allow_shortfall:  # the shortfall as a fraction of its target
+        declared.append(Variable("sigma", labels, 0.0, 1.0, codes=sets.codes["targets"],
+                                 doc="shortfall of target (c, g, t), as a fraction of it"))
+    if settings.robustness > 0:
+        unit = sets.measure["deterrence"]
+        links, codes = robust_links(sets)
+        declared.append(Variable("lam", labels, 0.0, np.inf, unit=unit,
+                                 codes=sets.codes["targets"],
+                                 doc="robust counterpart: the price of gamma members failing"))
+        declared.append(Variable("mu", links, 0.0, np.inf, unit=unit, codes=codes,
+                                 doc="robust counterpart: member m's part beyond lam"))
+    return declared
+
+
+def robust_links(sets) -> tuple[pd.DataFrame, dict]:
+    """(member, capability, region, year, target_row): one row per target and member allowed
+    in the target's region, by target, then member name; and their codes."""
+    targets, codes = sets.targets, sets.codes
+    pair_member, pair_region = codes["pairs"]["member"], codes["pairs"]["region"]
+    name_rank = np.argsort(np.argsort(np.asarray(sets.members, dtype=object), kind="stable"))
+    order = np.lexsort((name_rank[pair_member], pair_region))  # by region, then member name
+    n_regions = len(sets.regions)
+    first_of_region = np.searchsorted(pair_region[order], np.arange(n_regions))
+    allowed_in_region = np.bincount(pair_region, minlength=n_regions)
+    region = codes["targets"]["region"]
+    count = np.where(region >= 0, allowed_in_region[np.maximum(region, 0)], 0)
+    target_row = np.repeat(np.arange(len(targets)), count)
+    member = pair_member[order][np.repeat(first_of_region[np.maximum(region, 0)], count) +
+                                positions_within(count)]
+    links = targets[TARGET_KEYS].take(target_row).reset_index(drop=True)
+    links.insert(0, "member", np.asarray(sets.members, dtype=object)[member])
+    links["target_row"] = target_row
+    target_codes = codes["targets"]
+    link_codes = {"target_row": target_row, "member": member,
+                  **{key: target_codes[key][target_row] for key in TARGET_KEYS}}
+    return links, link_codes
+
+
+def contribution_terms(f, keys: list[str], row_codes: dict, slot: str):
+    """(row, column, coefficient) of `contrib` for each row whose codes are `row_codes`,
+    matched on `keys`: capability, region, year (a target), or with member too (one member's
+    part of it)."""
+    cells, units = f.cells, f.units
+    cell_row = f.position(row_codes, keys, f.sets.codes["cells"], slot=f"cells {slot}")
+    unit_row = f.position(row_codes, keys, f.sets.codes["units"], slot=f"units {slot}")
     has_cell, has_unit = cell_row >= 0, unit_row >= 0
-
-    def entries():  # (row, column) of every possible term; zero coefficients leave below
-        cell_ids = np.arange(len(cells))[has_cell]
-        unit_ids = np.arange(len(units))[has_unit]
-        return (np.concatenate([cell_row[has_cell], cell_row[has_cell], unit_row[has_unit]]),
-                np.concatenate([layout.column("F", cell_ids), layout.column("P", cell_ids),
-                                layout.column("E", unit_ids)]))
-
-    rows, cols = reuse(layout.cache, f"contribution {rows_frame}",
-                       (cell_row, unit_row, layout.offsets["F"], layout.offsets["P"],
-                        layout.offsets["E"]), entries)
+    rows, cols = cached(f.cache, _contribution_entries, cell_row, unit_row,
+                        f.variables["F"].offset, f.variables["P"].offset,
+                        f.variables["E"].offset, slot=slot)
     coefs = np.concatenate([cells["effect_f"].to_numpy(float)[has_cell],
                             cells["effect_p"].to_numpy(float)[has_cell],
                             units["effect"].to_numpy(float)[has_unit]])
@@ -64,75 +105,75 @@ def contribution_terms(layout: Layout, keys: list[str], rows_frame: str):
     return rows[keep], cols[keep], coefs[keep]
 
 
-def robust_links(layout: Layout) -> pd.DataFrame:
-    """(target_row, member, capability, region, year): one row per target and member allowed
-    in the target's region, by target, then member name. Their codes go to `layout.codes`."""
-    targets, codes = layout.targets, layout.codes
-    pair_member, pair_region = codes["pairs"]["member"], codes["pairs"]["region"]
-    name_rank = np.argsort(np.argsort(np.asarray(layout.members, dtype=object), kind="stable"))
-    order = np.lexsort((name_rank[pair_member], pair_region))  # by region, then member name
-    n_regions = len(layout.regions)
-    first_of_region = np.searchsorted(pair_region[order], np.arange(n_regions))
-    allowed_in_region = np.bincount(pair_region, minlength=n_regions)
-    region = codes["targets"]["region"]
-    count = np.where(region >= 0, allowed_in_region[np.maximum(region, 0)], 0)
-    target_row = np.repeat(np.arange(len(targets)), count)
-    member = pair_member[order][np.repeat(first_of_region[np.maximum(region, 0)], count) +
-                                positions_within(count)]
-    links = targets[["capability", "region", "year"]].take(target_row).reset_index(drop=True)
-    links.insert(0, "member", np.asarray(layout.members, dtype=object)[member])
-    links.insert(0, "target_row", target_row)
-    target_codes = codes["targets"]
-    codes["robust_links"] = {"target_row": target_row, "member": member,
-                             **{key: target_codes[key][target_row]
-                                for key in ("capability", "region", "year")}}
-    return links
+def _contribution_entries(cell_row, unit_row, f_offset, p_offset, e_offset):
+    """(row, column) of every possible term; zero coefficients leave later."""
+    has_cell, has_unit = cell_row >= 0, unit_row >= 0
+    cell_ids = np.flatnonzero(has_cell)
+    unit_ids = np.flatnonzero(has_unit)
+    return (np.concatenate([cell_row[has_cell], cell_row[has_cell], unit_row[has_unit]]),
+            np.concatenate([f_offset + cell_ids, p_offset + cell_ids, e_offset + unit_ids]))
 
 
-def add_deterrence(model, layout: Layout, gamma: int, allow_shortfall: bool) -> None:
-    targets = layout.targets
+def _without_empty_targets(n: int, row_parts: tuple, column_parts: tuple):
+    """Rows renumbered without the targets that have no terms, columns, and which have."""
+    all_rows = np.concatenate(row_parts)
+    has_terms = np.zeros(n, dtype=bool)
+    has_terms[all_rows] = True
+    renumber = np.cumsum(has_terms) - 1
+    return renumber[all_rows], np.concatenate(column_parts), has_terms
+
+
+def rows(f, settings) -> list[Rows]:
+    targets = f.targets
     n = len(targets)
-    keys = ["capability", "region", "year"]
-    rows, cols, coefs = contribution_terms(layout, keys, "targets")
-    parts = [(rows, cols, coefs)]
-    if allow_shortfall:
+    gamma = settings.robustness
+    parts = [contribution_terms(f, TARGET_KEYS, f.sets.codes["targets"], slot="targets")]
+    blocks = []
+    if settings.allow_shortfall:
         target = targets["target"].to_numpy(float)
         positive = np.nonzero(target > 0)[0]
-        parts.append((positive, layout.column("sigma", positive), target[positive]))
+        parts.append((positive, f.column("sigma", positive), target[positive]))
     if gamma > 0:
-        # mu over (member, target) for members allowed in the target's region
-        links = robust_links(layout)
-        layout.robust_links = links
-        layout.var(model, "lam", n, 0.0, np.inf, unit=layout.measure["deterrence"])
-        layout.var(model, "mu", len(links), 0.0, np.inf, unit=layout.measure["deterrence"])
-        parts.append((np.arange(n), layout.column("lam", np.arange(n)), np.full(n, -gamma)))
-        parts.append((links["target_row"].to_numpy(), layout.column("mu", np.arange(len(links))),
-                      -np.ones(len(links))))
+        mu = f.variables["mu"]
+        links = mu.labels
+        target_row = links["target_row"].to_numpy()
+        parts.append((np.arange(n), f.column("lam", np.arange(n)), np.full(n, -gamma)))
+        parts.append((target_row, mu.column(np.arange(mu.size)), -np.ones(mu.size)))
         # lam + mu[m] - contrib[m] >= 0
-        l_rows, l_cols, l_coefs = contribution_terms(
-            layout, ["member", "capability", "region", "year"], "robust_links")
-        m_links = len(links)
-        add_rows(model, layout, "robust_link", "deterrence",
-                 rows=np.concatenate([np.arange(m_links), np.arange(m_links), l_rows]),
-                 cols=np.concatenate([layout.column("lam", links["target_row"].to_numpy()),
-                                      layout.column("mu", np.arange(m_links)), l_cols]),
-                 coefs=np.concatenate([np.ones(m_links), np.ones(m_links), -l_coefs]),
-                 lower=np.zeros(m_links), upper=np.full(m_links, np.inf))
+        l_rows, l_cols, l_coefs = contribution_terms(f, LINK_KEYS, mu.codes, slot="links")
+        m_links = mu.size
+        blocks.append(Rows(
+            "robust_link", links,
+            rows=np.concatenate([np.arange(m_links), np.arange(m_links), l_rows]),
+            columns=np.concatenate([f.column("lam", target_row),
+                                    mu.column(np.arange(m_links)), l_cols]),
+            coefficients=np.concatenate([np.ones(m_links), np.ones(m_links), -l_coefs]),
+            lower=np.zeros(m_links), upper=np.full(m_links, np.inf),
+            doc="lam[c,g,t] + mu[m,c,g,t] >= contrib[m,c,g,t]"))
+    rows_, cols, has_terms = cached(f.cache, _without_empty_targets, n,
+                                    tuple(p[0] for p in parts), tuple(p[1] for p in parts))
+    labels = targets[TARGET_KEYS].copy()
+    labels["target_row"] = np.arange(n)
+    blocks.append(Rows(
+        "deterrence", labels[has_terms].reset_index(drop=True), rows=rows_, columns=cols,
+        coefficients=np.concatenate([p[2] for p in parts]),
+        lower=targets["target"].to_numpy(float)[has_terms],
+        upper=np.full(int(has_terms.sum()), np.inf),
+        doc="sum_m contrib[m,c,g,t] (- gamma lam - sum_m mu) + target sigma >= target",
+        impossible=targets[~has_terms & (targets["target"].to_numpy() > 0)]))
+    return blocks
 
-    def entries():  # rows renumbered without the targets that have no terms, and columns
-        all_rows = np.concatenate([p[0] for p in parts])
-        has_terms = np.zeros(n, dtype=bool)
-        has_terms[all_rows] = True
-        renumber = np.cumsum(has_terms) - 1
-        return renumber[all_rows], np.concatenate([p[1] for p in parts]), has_terms
 
-    rows, cols, has_terms = reuse(layout.cache, "deterrence entries",
-                                  (n, *(array for p in parts for array in p[:2])), entries)
-    # A target nobody can reach, with no shortfall variable, has no terms at all: keep it out
-    # of the matrix (a constant row) and record it; the solver reports it as the conflict.
-    layout.unreachable = targets[~has_terms & (targets["target"].to_numpy() > 0)]
-    layout.deterrence_rows = np.nonzero(has_terms)[0]
-    add_rows(model, layout, "deterrence", "deterrence", rows=rows, cols=cols,
-             coefs=np.concatenate([p[2] for p in parts]),
-             lower=targets["target"].to_numpy(float)[has_terms],
-             upper=np.full(int(has_terms.sum()), np.inf))
+def explain(name: str, label: pd.Series, f, currency: str) -> Reason:
+    if name == "robust_link":
+        return Reason(f"robustness (gamma = {f.gamma}): members that may deliver nothing "
+                      "there:", str(label["member"]))
+    return Reason(target=f.targets.iloc[int(label["target_row"])])
+
+
+def impossible(f) -> list[str]:
+    """Targets no present member may contribute to (no access, no effect), shortfall off."""
+    return [f"Target {t['capability']} in {t['region']} in {t['year']} ({t['target']:,.1f}) "
+            "cannot be met: no present member can contribute there (access, effects and "
+            "inventory all rule it out) and shortfall is not allowed."
+            for _, t in f.unreachable.iterrows()]

@@ -6,9 +6,9 @@
     max burden = Z,  with  cost[m,t] - gdp[m,t] * Z <= 0     (Z >= burden[m,t], in money units)
     deviation  = sum_{m,t} dev[m,t],  with  dev >= cost - s*total  and  dev >= s*total - cost
 
-Each objective is a Pyomo `Objective`; the solver adapter minimises them one stage at a time
-and after each stage adds the row "keep stage k": `objective_k <= value_k * (1 + 1e-6) + 1e-9`.
-Stages, by `objective` (`tie_break` fair_share adds the last stage, except for min_deviation):
+The solver minimises them one stage at a time and after each stage adds the row "keep stage
+k": `objective_k <= value_k * (1 + 1e-6) + 1e-9`. Stages, by `objective` (`tie_break`
+fair_share adds the last stage, except for min_deviation):
 
 | objective | stages |
 |---|---|
@@ -25,8 +25,11 @@ Stages, by `objective` (`tie_break` fair_share adds the last stage, except for m
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from .layout import Layout, add_rows
+from .labelled import Objective, Rows, Variable
+
+FAMILY = "objectives"
 
 
 def stage_plan(settings) -> list[str]:
@@ -43,56 +46,61 @@ def stage_plan(settings) -> list[str]:
     return stages
 
 
-def _objective(model, layout: Layout, name: str, cols, coefs) -> None:
-    """Objective `name`: recorded as arrays, and as a Pyomo `Objective` unless in matrix mode."""
-    layout.objective_specs[name] = (np.asarray(cols, dtype=np.int64),
-                                    np.asarray(coefs, dtype=float))
-    if model is None:
-        return
-    import pyomo.environ as pyo
-    from pyomo.core.expr.numeric_expr import LinearExpression
-
-    columns = layout.columns
-    setattr(model, name, pyo.Objective(expr=LinearExpression(
-        constant=0.0, linear_coefs=np.asarray(coefs, float).tolist(),
-        linear_vars=[columns[j] for j in np.asarray(cols).tolist()])))
-
-
-def add_objectives(model, layout: Layout, settings) -> list[str]:
+def variables(sets, settings) -> list[Variable]:
     stages = stage_plan(settings)
-    my = layout.member_years
+    declared = []
+    if "max_burden" in stages:
+        declared.append(Variable("Z", pd.DataFrame(index=range(1)), 0.0, np.inf,
+                                 unit=sets.measure["burden"],
+                                 doc="the largest burden cost[m,t] / gdp[m,t]"))
+    if "deviation" in stages:
+        my = sets.member_years
+        declared.append(Variable("dev", my[["member", "year"]], 0.0, np.inf,
+                                 unit=sets.measure["money"],
+                                 codes=sets.codes["member_years"],
+                                 doc="|cost[m,t] - s[m,t] total[t]|"))
+    return declared
+
+
+def rows(f, settings) -> list:
+    stages = stage_plan(settings)
+    my = f.member_years
     n_my = len(my)
     own = np.arange(n_my)
+    labels = my[["member", "year"]]
+    parts = []
     if "shortfall_index" in stages:
-        targets = layout.targets
+        targets = f.targets
         weight = np.where(targets["target"].to_numpy(float) > 0,
                           targets["priority"].to_numpy(float), 0.0)
         keep = np.nonzero(weight > 0)[0]
-        _objective(model, layout, "shortfall_index", layout.column("sigma", keep), weight[keep])
-    n_years = len(layout.years)
-    _objective(model, layout, "total_cost", layout.column("total", np.arange(n_years)),
-               np.ones(n_years))
+        parts.append(Objective("shortfall_index", f.column("sigma", keep), weight[keep],
+                               doc="sum priority[c,g,t] sigma[c,g,t]"))
+    n_years = len(f.years)
+    parts.append(Objective("total_cost", f.column("total", np.arange(n_years)),
+                           np.ones(n_years), doc="sum_t total[t]"))
     if "max_burden" in stages:
-        layout.var(model, "Z", 1, 0.0, np.inf, unit=layout.measure["burden"])
-        add_rows(model, layout, "max_burden_definition", "objective",
-                 rows=np.concatenate([own, own]),
-                 cols=np.concatenate([layout.column("cost", own),
-                                      layout.column("Z", np.zeros(n_my, dtype=int))]),
-                 coefs=np.concatenate([np.ones(n_my), -my["gdp"].to_numpy(float)]),
-                 lower=np.full(n_my, -np.inf), upper=np.zeros(n_my))
-        _objective(model, layout, "max_burden", layout.column("Z", [0]), [1.0])
+        parts.append(Rows(
+            "max_burden_definition", labels, rows=np.concatenate([own, own]),
+            columns=np.concatenate([f.column("cost", own),
+                                    f.column("Z", np.zeros(n_my, dtype=int))]),
+            coefficients=np.concatenate([np.ones(n_my), -my["gdp"].to_numpy(float)]),
+            lower=np.full(n_my, -np.inf), upper=np.zeros(n_my),
+            doc="cost[m,t] - gdp[m,t] Z <= 0"))
+        parts.append(Objective("max_burden", f.column("Z", [0]), [1.0], doc="Z"))
     if "deviation" in stages:
-        layout.var(model, "dev", n_my, 0.0, np.inf, unit=layout.measure["money"])
         share = my["share"].to_numpy(float)
-        total_col = layout.column("total", np.searchsorted(layout.years, my["year"].to_numpy()))
-        rows = np.concatenate([own, own, own])
-        cols = np.concatenate([layout.column("dev", own), layout.column("cost", own), total_col])
-        # dev - cost + s total >= 0   and   dev + cost - s total >= 0
-        add_rows(model, layout, "deviation_above", "objective", rows, cols,
-                 np.concatenate([np.ones(n_my), -np.ones(n_my), share]),
-                 lower=np.zeros(n_my), upper=np.full(n_my, np.inf))
-        add_rows(model, layout, "deviation_below", "objective", rows, cols,
-                 np.concatenate([np.ones(n_my), np.ones(n_my), -share]),
-                 lower=np.zeros(n_my), upper=np.full(n_my, np.inf))
-        _objective(model, layout, "deviation", layout.column("dev", own), np.ones(n_my))
-    return stages
+        total_col = f.column("total", np.searchsorted(f.years, my["year"].to_numpy()))
+        rows_ = np.concatenate([own, own, own])
+        cols = np.concatenate([f.column("dev", own), f.column("cost", own), total_col])
+        parts.append(Rows("deviation_above", labels, rows_, cols,
+                          np.concatenate([np.ones(n_my), -np.ones(n_my), share]),
+                          lower=np.zeros(n_my), upper=np.full(n_my, np.inf),
+                          doc="dev[m,t] - cost[m,t] + s[m,t] total[t] >= 0"))
+        parts.append(Rows("deviation_below", labels, rows_, cols,
+                          np.concatenate([np.ones(n_my), np.ones(n_my), -share]),
+                          lower=np.zeros(n_my), upper=np.full(n_my, np.inf),
+                          doc="dev[m,t] + cost[m,t] - s[m,t] total[t] >= 0"))
+        parts.append(Objective("deviation", f.column("dev", own), np.ones(n_my),
+                               doc="sum dev[m,t]"))
+    return parts

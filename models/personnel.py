@@ -12,10 +12,17 @@ Stated as the upper bound of the variable `persons[m,t]`, which `accounts.py` de
 
 from __future__ import annotations
 
-from .layout import Layout
+from .labelled import Bounds, Reason
+
+FAMILY = "personnel"
 
 
-def add_personnel(model, layout: Layout) -> None:
-    my = layout.member_years
-    start = layout.offsets["persons"]
-    layout.upper[start:start + len(my)] = my["avail"].to_numpy(float)
+def rows(f, settings) -> list[Bounds]:
+    return [Bounds("persons", upper=f.member_years["avail"].to_numpy(float),
+                   doc="persons[m,t] <= avail[m]")]
+
+
+def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
+    r = f.member_years.iloc[position]
+    return Reason("the deployable personnel of",
+                  f"{r['member']} ({r['avail']:,.0f} persons in {r['year']})", r["member"])

@@ -12,30 +12,48 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from .layout import Layout, add_rows
+from .commitments import money
+from .labelled import Reason, Rows
+
+FAMILY = "ramp"
 
 
-def add_ramp(model, layout: Layout, rho: float | None) -> None:
+def rows(f, settings) -> list[Rows]:
+    rho = settings.max_growth
     if rho is None:
-        return
-    my = layout.member_years
+        return []
+    my = f.member_years
     years = my["year"].to_numpy()
-    member = layout.codes["member_years"]["member"]
+    member = f.sets.codes["member_years"]["member"]
     same_member = member[1:] == member[:-1]
     later = np.nonzero(same_member)[0] + 1  # rows sorted by member, then year
     earlier = later - 1
     n = len(later)
     growth = (1.0 + rho) ** (years[later] - years[earlier])
-    add_rows(model, layout, "ramp", "ramp",
-             rows=np.concatenate([np.arange(n), np.arange(n)]),
-             cols=np.concatenate([layout.column("cost", later), layout.column("cost", earlier)]),
-             coefs=np.concatenate([np.ones(n), -growth]),
-             lower=np.full(n, -np.inf), upper=np.zeros(n))
-    layout.ramp_rows = my[["member", "year"]].take(later).reset_index(drop=True)
     first = np.nonzero(my["first"].to_numpy() & my["baseline"].notna().to_numpy())[0]
-    layout.baseline_rows = my[["member", "year"]].take(first).reset_index(drop=True)
-    add_rows(model, layout, "ramp_baseline", "ramp",
-             rows=np.arange(len(first)), cols=layout.column("cost", first),
-             coefs=np.ones(len(first)), lower=np.full(len(first), -np.inf),
-             upper=(1.0 + rho) * my["baseline"].to_numpy(float)[first])
+    return [
+        Rows("ramp", my[["member", "year"]].take(later).reset_index(drop=True),
+             rows=np.concatenate([np.arange(n), np.arange(n)]),
+             columns=np.concatenate([f.column("cost", later), f.column("cost", earlier)]),
+             coefficients=np.concatenate([np.ones(n), -growth]),
+             lower=np.full(n, -np.inf), upper=np.zeros(n),
+             doc="cost[m,t] - (1 + rho)^(t - t') cost[m,t'] <= 0"),
+        Rows("ramp_baseline", my[["member", "year"]].take(first).reset_index(drop=True),
+             rows=np.arange(len(first)), columns=f.column("cost", first),
+             coefficients=np.ones(len(first)), lower=np.full(len(first), -np.inf),
+             upper=(1.0 + rho) * my["baseline"].to_numpy(float)[first],
+             doc="cost[m,t0] <= (1 + rho) baseline[m]"),
+    ]
+
+
+def explain(name: str, label: pd.Series, f, currency: str) -> Reason:
+    if name == "ramp":
+        return Reason("the ramp (spending grows by at most max_growth a year) for",
+                      f"{label['member']} into {label['year']}")
+    my = f.member_years
+    base = my.loc[(my["member"] == label["member"]) & my["first"], "baseline"].iloc[0]
+    return Reason("the ramp from the baseline for",
+                  f"{label['member']} (baseline {money(base, currency)}, into "
+                  f"{label['year']})")

@@ -4,63 +4,42 @@ came from."""
 
 from __future__ import annotations
 
-import numpy as np
 
+def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[str]:
+    """Sentences for the rows and column bounds of an IIS: each row or bound explained by the
+    family it belongs to (`models.registry`), an analyst's own by its name and index."""
+    from models.commitments import stranded_members
+    from models.registry import family
 
-def _money(value: float, currency: str) -> str:
-    return f"{value:,.1f} {currency}"
-
-
-def describe_rows(layout, compiled, rows, columns, currency: str) -> list[str]:
-    """Sentences for the rows and column bounds of an IIS."""
     targets, limits = [], []
-    my = layout.member_years
     for row in rows:
         if row >= compiled.matrix.shape[0]:
             continue  # a stage bound, not an input
         name, index = compiled.block_of(int(row))
-        if name == "deterrence":
-            t = layout.targets.iloc[layout.deterrence_rows[index]]
-            targets.append(t)
-        elif name == "robust_link":
-            link = layout.robust_links.iloc[index]
-            limits.append((f"robustness (gamma = {layout.gamma}): members that may deliver "
-                           "nothing there:", str(link["member"])))
-        elif name == "equipment_inventory":
-            e = layout.equipment_rows.iloc[index]
-            units = layout.units
-            held = units.loc[(units["member"] == e["member"]) &
-                             (units["equipment"] == e["equipment"]), "inv"].iloc[0]
-            limits.append((f"the inventory of {e['equipment']} held by",
-                           f"{e['member']} ({held:g} units)"))
-        elif name in ("fairness_lower", "fairness_upper"):
-            r = my.iloc[index]
-            side = "at least" if name == "fairness_lower" else "at most"
-            limits.append((f"the fairness band (each pays {side} (1 "
-                           f"{'-' if side == 'at least' else '+'} tau) x its fair share of the "
-                           "year's total) for", f"{r['member']} in {r['year']} "
-                           f"(fair share {r['share']:.2%})"))
-        elif name == "ramp":
-            r = layout.ramp_rows.iloc[index]
-            limits.append(("the ramp (spending grows by at most max_growth a year) for",
-                           f"{r['member']} into {r['year']}"))
-        elif name == "ramp_baseline":
-            r = layout.baseline_rows.iloc[index]
-            base = my.loc[(my["member"] == r["member"]) & my["first"], "baseline"].iloc[0]
-            limits.append(("the ramp from the baseline for",
-                           f"{r['member']} (baseline {_money(base, currency)}, into "
-                           f"{r['year']})"))
-    stranded = _stranded_members(layout)
+        block = formulation.blocks.get(name)
+        if block is None:
+            limits.append(("your constraint", _own_row(compiled, int(row))))
+            continue
+        explain = getattr(family(block.family), "explain", None)
+        reason = explain(name, block.labels.iloc[index], formulation, currency) \
+            if explain else None
+        if reason is None:
+            continue
+        if reason.target is not None:
+            targets.append(reason.target)
+        else:
+            limits.append((reason.kind, reason.item))
+    stranded = stranded_members(formulation)
     access = {}  # member -> the commitments access leaves nowhere to be spent
     for col in columns:
-        for kind, item, member in _describe_bound(layout, int(col), currency):
-            if kind == "the commitments of" and member in stranded:
-                access.setdefault(member, []).append(item)
+        for reason in _describe_bound(formulation, compiled, int(col), currency):
+            if reason.kind == "the commitments of" and reason.member in stranded:
+                access.setdefault(reason.member, []).append(reason.item)
             else:
-                limits.append((kind, item))
+                limits.append((reason.kind, reason.item))
     sentences = [f"Access leaves {member} ({'; '.join(items)}) no region to spend in: the "
                  "access sheet denies it every region with a target "
-                 f"({', '.join(map(str, layout.regions))})."
+                 f"({', '.join(map(str, formulation.regions))})."
                  for member, items in access.items()]
     if access and not targets and not limits:
         return sentences
@@ -74,11 +53,10 @@ def describe_rows(layout, compiled, rows, columns, currency: str) -> list[str]:
     return sentences
 
 
-def _stranded_members(layout) -> set:
-    """Present members with no allowed region at all (no funding, personnel or equipment
-    column to spend through)."""
-    spending = set(layout.cells["member"].tolist()) | set(layout.units["member"].tolist())
-    return {m for m in layout.members if m not in spending}
+def _own_row(compiled, row: int) -> str:
+    """An analyst's constraint, by its name and index."""
+    constraint = compiled.rows[row] if compiled.rows is not None else None
+    return constraint.name if constraint is not None else compiled.block_of(row)[0]
 
 
 def _grouped(limits: list[tuple[str, str]]) -> str:
@@ -92,39 +70,17 @@ def _grouped(limits: list[tuple[str, str]]) -> str:
     return "; ".join(f"{kind} {', '.join(items)}" for kind, items in groups.items())
 
 
-def _describe_bound(layout, col: int, currency: str) -> list[str]:
-    my = layout.member_years
-    for name in ("cost", "persons", "E"):
-        start = layout.offsets.get(name)
-        size = len(layout.units) if name == "E" else len(my)
-        if start is None or not start <= col < start + size:
-            continue
-        index = col - start
-        if name == "cost":
-            r = my.iloc[index]
-            cap = "no cap" if not np.isfinite(r["upper"]) else \
-                f"cap {r['cap_share']:.2%} of GDP = {_money(r['upper'], currency)}"
-            floor = f"floor {r['floor_share']:.2%} of GDP"
-            if r["pledge"] > 0:
-                floor += f" or pledge {_money(r['pledge'], currency)}"
-            if r["member"] in _stranded_members(layout):
-                return [("the commitments of", f"{floor}, at least "
-                         f"{_money(r['lower'], currency)} in {r['year']}", r["member"])]
-            return [("the commitments of", f"{r['member']} in {r['year']} ({floor}, at least "
-                     f"{_money(r['lower'], currency)}; {cap})", r["member"])]
-        if name == "persons":
-            r = my.iloc[index]
-            return [("the deployable personnel of",
-                     f"{r['member']} ({r['avail']:,.0f} persons in {r['year']})", r["member"])]
-        u = layout.units.iloc[index]
-        return [(f"the inventory of {u['equipment']} held by",
-                 f"{u['member']} ({u['inv']:g} units)", u["member"])]
-    return []
+def _describe_bound(formulation, compiled, col: int, currency: str) -> list:
+    """The bound of a column in the IIS, explained by the family that set it."""
+    from models.labelled import Reason
+    from models.registry import family
 
-
-def unreachable_targets(layout) -> list[str]:
-    """Targets no present member may contribute to (no access, no effect), with shortfall off."""
-    return [f"Target {t['capability']} in {t['region']} in {t['year']} ({t['target']:,.1f}) "
-            "cannot be met: no present member can contribute there (access, effects and "
-            "inventory all rule it out) and shortfall is not allowed."
-            for _, t in layout.unreachable.iterrows()]
+    found = formulation.variable_at(col)
+    if found is None:
+        if compiled.variables is not None and col < len(compiled.variables):
+            return [Reason("the bounds of your variable", compiled.variables[col].name)]
+        return []
+    variable, position = found
+    owner = family(formulation.bound_owner[variable.name])
+    explain = getattr(owner, "explain_bound", None)
+    return [explain(variable.name, position, formulation, currency)] if explain else []

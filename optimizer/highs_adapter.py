@@ -71,6 +71,10 @@ class CompiledModel:
     blocks: list  # (constraint name, first row, count)
     pattern: MatrixPattern | None = None  # entry order (`assemble(.., keep_pattern=True)`)
     column_unit: np.ndarray | None = None  # each column's unit of measure (see `Scaling`)
+    #: compiled from a Pyomo model (`compile_model`): its variables in column order, and the
+    #: constraint of each row
+    variables: list | None = None
+    rows: list | None = None
 
     @property
     def is_mip(self) -> bool:
@@ -196,22 +200,41 @@ def _canonical(matrix) -> sp.csc_array:
 
 
 def compile_model(model) -> CompiledModel:
-    """Compile a built model (see `models.build_model`) to matrices in the layout's order."""
+    """Compile a Pyomo model built by `models.build_model` with Pyomo's standard-form
+    compiler, whatever the analyst added to it: the formulation's columns and rows first, in
+    its order, then any other variable and active constraint in the model's order (their
+    blocks named by their components). Column bounds and integrality are read off the model's
+    variables; every stage objective is compiled, with the terms an analyst added to it."""
+    import pyomo.environ as pyo
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-    layout = model.layout
-    constraints = [getattr(model, name) for name in layout.families]
-    row_order = [con for component in constraints for con in component.values()]
-    info = LinearStandardFormCompiler().write(
-        model, mixed_form=True, column_order=layout.columns, row_order=row_order)
-    if len(info.rows) != len(row_order) or any(
-            info.rows[i][0] is not row_order[i] for i in range(0, len(row_order), 997)):
-        raise RuntimeError("compiled rows differ from the layout's rows")
-    position = {id(v): i for i, v in enumerate(layout.columns)}
+    formulation = model.formulation
+    generated = formulation.model_columns
+    stage_objectives = [getattr(model, name) for name in formulation.objectives]
+    for objective in model.component_data_objects(pyo.Objective, active=True):
+        if objective.parent_component().local_name not in formulation.objectives:
+            raise ValueError(
+                f"objective {objective.name!r} is not one of burden's stages "
+                f"({', '.join(formulation.stages)}): add its terms to a stage's objective "
+                "(m.total_cost.expr += ...) instead")
+    active = [objective.active for objective in stage_objectives]
+    for objective in stage_objectives:
+        objective.activate()
+    try:
+        info = LinearStandardFormCompiler().write(
+            model, mixed_form=True, column_order=generated, row_order=formulation.model_rows)
+    finally:
+        for objective, was in zip(stage_objectives, active):
+            objective.activate() if was else objective.deactivate()
+    position = {id(v): i for i, v in enumerate(generated)}
+    extra = [v for v in info.columns if id(v) not in position]
+    for k, v in enumerate(extra):
+        position[id(v)] = len(generated) + k
+    variables = list(generated) + extra
     columns = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
                           count=len(info.columns))
-    n = len(layout.columns)
-    # Columns the compiler dropped (used nowhere) come back as empty columns.
+    n = len(variables)
+    # Columns the compiler dropped (used nowhere, or fixed) come back as empty columns.
     matrix = sp.csc_array(info.A)
     if len(columns) != n or not np.array_equal(columns, np.arange(n)):
         expand = sp.csc_array((np.ones(len(columns)), (columns, np.arange(len(columns)))),
@@ -228,15 +251,40 @@ def compile_model(model) -> CompiledModel:
         row = c[[k], :].tocoo()
         dense[columns[row.col]] = row.data
         objectives[objective.local_name] = dense
+    names = [row.constraint.parent_component().local_name for row in info.rows]
     blocks, start = [], 0
-    for name, component in zip(layout.families, constraints):
-        blocks.append((name, start, len(component)))
-        start += len(component)
+    counts = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    for name in [*formulation.blocks, *(n for n in dict.fromkeys(names)
+                                        if n not in formulation.blocks)]:
+        count = counts.get(name, 0)
+        blocks.append((name, start, count))
+        start += count
+    lower, upper, integer = _variable_bounds(variables)
+    unit = np.concatenate([formulation.column_unit, np.ones(len(extra))])
     return CompiledModel(matrix=_canonical(matrix), row_lower=row_lower, row_upper=row_upper,
-                         col_lower=np.asarray(layout.lower, float),
-                         col_upper=np.asarray(layout.upper, float),
-                         integer=np.asarray(layout.integer, bool), objectives=objectives,
-                         blocks=blocks, column_unit=layout.column_unit)
+                         col_lower=lower, col_upper=upper, integer=integer,
+                         objectives=objectives, blocks=blocks,
+                         column_unit=np.where(integer, 1.0, unit), variables=variables,
+                         rows=[row.constraint for row in info.rows])
+
+
+def _variable_bounds(variables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (fixed variables: their value) and integrality of Pyomo
+    variables."""
+    n = len(variables)
+    lower, upper = np.empty(n), np.empty(n)
+    integer = np.zeros(n, dtype=bool)
+    for j, v in enumerate(variables):
+        if v.fixed:
+            lower[j] = upper[j] = v.value
+            continue
+        lb, ub = v.lb, v.ub
+        lower[j] = -np.inf if lb is None else lb
+        upper[j] = np.inf if ub is None else ub
+        integer[j] = v.is_integer() or v.is_binary()
+    return lower, upper, integer
 
 
 @dataclass

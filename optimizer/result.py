@@ -35,6 +35,11 @@ DETERRENCE_COLUMNS = [
 #: dual residuals, and its duality gap.
 STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "residual",
                  "duality_gap", "seconds"]
+#: An analyst's own constraints (`solve(inputs, model=m)` on a model they changed): each
+#: row's constraint name and index, its body's value, bounds, slack (the distance to the
+#: nearer bound; negative when violated) and dual at the cost stage (money per unit of the
+#: body; NaN where the solver gives no LP dual).
+CONSTRAINT_COLUMNS = ["name", "index", "body", "lower", "upper", "slack", "dual"]
 #: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
 #: apply) and the per-year diagnostics (optimizer/diagnostics.py).
 FAIRNESS_COLUMNS = [
@@ -56,7 +61,7 @@ SUMMARY_KEYS = [
 
 
 _TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
-         "column", "source", "edition", "note", "route"}
+         "column", "source", "edition", "note", "route", "index"}
 _WHOLE = {"year", "stage"}
 _FLAGS = {"at_floor", "at_cap", "certified"}
 
@@ -107,6 +112,8 @@ class Result:
     - `free_riders`: per year, the alliance's GDP, cost, targets met and the free-rider test
       (Spearman rank correlation of GDP against burden, with its reading), `YEAR_COLUMNS`.
     - `brief`: plain sentences built from the numbers above (optimizer/brief.py).
+    - `constraints`: the analyst's own rows, `CONSTRAINT_COLUMNS` (empty unless the model
+      solved had rows added to it).
     """
 
     status: str
@@ -125,6 +132,7 @@ class Result:
     free_riders: pd.DataFrame = field(default_factory=lambda: empty_frame(YEAR_COLUMNS).astype(
         {"members": "int64", "targets": "int64", "targets_met": "int64", "reading": object}))
     brief: list[str] = field(default_factory=list)
+    constraints: pd.DataFrame = field(default_factory=lambda: empty_frame(CONSTRAINT_COLUMNS))
 
     @property
     def solved(self) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 from . import __version__ as VERSION
 from .brief import brief_lines
 from .certificate import FIRST_ROUTE
-from .conflicts import describe_rows, unreachable_targets
+from .conflicts import describe_rows
 from .diagnostics import fairness_table, year_table
 from .extract import allocation_table, deterrence_table, members_table
 from .result import (
@@ -37,19 +37,30 @@ ENGINES = ("matrix", "pyomo")
 
 
 def solve(inputs, objective: str | None = None, time_limit: float | None = None,
-          engine: str = "matrix") -> Result:
+          engine: str = "matrix", model=None, solver: str = "highs") -> Result:
     """Solve `inputs` (optionally with another objective or time limit) and return a Result.
 
+    `model`: a Pyomo model from `build_model(inputs)` that the analyst may have changed
+    (constraints, variables, bounds, terms added to a stage's objective): the stages are
+    solved on it, its own rows are reported in `Result.constraints` and named in an
+    infeasibility explanation, and its variables hold the plan afterwards. As built, it is
+    solved by the matrix route.
+
+    `solver`: "highs" (default) or any solver Pyomo knows ("glpk", "cbc", "scip", "gurobi",
+    "cplex", ...); another solver than HiGHS takes the Pyomo route, and its answers are
+    certified on the same matrices (optimizer/pyomo_solvers.py).
+
     `engine`: "matrix" (default) formulates the model as arrays and hands them to HiGHS;
-    "pyomo" builds the Pyomo model of the same families and compiles it with Pyomo's
-    standard-form compiler. Both give bit-identical matrices (tests/test_formulation.py), so
-    the same answer; the matrix route skips importing and building Pyomo (docs/decisions.md).
+    "pyomo" builds the Pyomo model and compiles it with Pyomo's standard-form compiler. Both
+    give bit-identical matrices (tests/test_formulation.py), so the same answer.
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
     """
     from .highs_adapter import HighsSession
 
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     started = time.perf_counter()
     changes = {}
     if objective is not None:
@@ -59,33 +70,92 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     if changes:
         inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
                                                                           **changes))
-    layout = formulate(inputs, engine)
-    if len(layout.unreachable) and not inputs.settings.allow_shortfall:
-        return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
-                                 list(inputs.warnings), started, layout.n_columns, 0)
-    compiled = compile_layout(layout)
-    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
-    return solve_compiled(inputs, layout, compiled, session, started)
+    if solver != "highs":
+        from .pyomo_solvers import check_solver
+
+        check_solver(solver)
+    if model is not None:
+        _check_model(model, inputs)
+    if model is None and (engine == "pyomo" or solver != "highs"):
+        from models import build_model
+
+        model = build_model(inputs)
+    if model is not None and solver == "highs" and engine == "matrix" and as_built(model):
+        formulation, model = model.formulation, None  # nothing added: the matrix route
+    elif model is not None:
+        formulation = model.formulation
+    else:
+        formulation = formulate(inputs)
+    if len(formulation.unreachable) and not inputs.settings.allow_shortfall:
+        return _without_solution(inputs, "infeasible", [], _impossible(formulation),
+                                 list(inputs.warnings), started, formulation.n_columns, 0)
+    if model is None:
+        from .highs_adapter import assemble
+
+        compiled = assemble(formulation)
+        session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+    else:
+        from .highs_adapter import compile_model
+
+        compiled = compile_model(model)
+        if solver == "highs":
+            session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+        else:
+            from .pyomo_solvers import PyomoSession
+
+            session = PyomoSession(model, compiled.variables, compiled, solver,
+                                   mip_gap=inputs.settings.mip_gap)
+    return solve_compiled(inputs, formulation, compiled, session, started, model=model,
+                          solver=solver)
+
+
+def _check_model(model, inputs) -> None:
+    """A model from `build_model`, for the settings the stages are solved with."""
+    formulation = getattr(model, "formulation", None)
+    if formulation is None:
+        raise ValueError("solve(model=...) takes a model from burden's build_model(inputs)")
+    from models import stage_plan
+
+    if stage_plan(inputs.settings) != formulation.stages:
+        raise ValueError(
+            f"the model was built for the stages {', '.join(formulation.stages)}, these "
+            f"settings solve {', '.join(stage_plan(inputs.settings))}: build the model "
+            "from the inputs with these settings")
+
+
+def as_built(model) -> bool:
+    """Is `model` exactly as `build_model` made it (no component added or removed, every
+    row active, no bound, domain or fixing changed, the objectives as built)?"""
+    from .analyst_model import as_built as unchanged
+
+    return unchanged(model)
 
 
 def formulate(inputs, engine: str = "matrix", cache=None):
-    """The layout of `inputs`' model: arrays only ("matrix"), or with its Pyomo model in
-    `layout.model` ("pyomo"). `cache` (matrix only): a `models.StructureCache` whose
+    """The formulation of `inputs`' model: arrays only ("matrix"), or with its Pyomo model in
+    `formulation.model` ("pyomo"). `cache` (matrix only): a `models.StructureCache` whose
     structural pieces are reused where their inputs are unchanged."""
-    from models import build_layout_only, build_model
+    import models
 
     if engine == "matrix":
-        return build_layout_only(inputs, cache)
+        return models.formulate(inputs, cache)
     if engine == "pyomo":
-        return build_model(inputs).layout
+        return models.build_model(inputs).formulation
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
-def compile_layout(layout):
-    """The matrices of a layout from `formulate`, by the route it was formulated for."""
+def compile_layout(formulation):
+    """The matrices of a formulation from `formulate`, by the route it was formulated for."""
     from .highs_adapter import assemble, compile_model
 
-    return assemble(layout) if layout.model is None else compile_model(layout.model)
+    return assemble(formulation) if formulation.model is None else \
+        compile_model(formulation.model)
+
+
+def _impossible(formulation) -> list[str]:
+    from models.deterrence import impossible
+
+    return impossible(formulation)
 
 
 class Resolver:
@@ -127,7 +197,7 @@ class Resolver:
         started = time.perf_counter()
         layout = formulate(inputs, cache=self.structure)
         if len(layout.unreachable) and not inputs.settings.allow_shortfall:
-            return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
+            return _without_solution(inputs, "infeasible", [], _impossible(layout),
                                      list(inputs.warnings), started, layout.n_columns, 0)
         compiled = self.compiled = assemble(layout, self.compiled, keep_pattern=True)
         if (self.sessions is not None and self.stages == layout.stages
@@ -147,17 +217,21 @@ class Resolver:
                               tables=self.tables)
 
 
-def solve_compiled(inputs, layout, compiled, session, started, tables: bool = True) -> Result:
-    """The lexicographic stages on a loaded session (a `HighsSession` or `StageSessions`),
-    then the extraction (`tables=False`: summary, stages and members only)."""
+def solve_compiled(inputs, layout, compiled, session, started, tables: bool = True,
+                   model=None, solver: str = "highs") -> Result:
+    """The lexicographic stages on a loaded session (a `HighsSession`, `StageSessions` or
+    `PyomoSession`), then the extraction (`tables=False`: summary, stages and members only).
+    `model`: the Pyomo model `compiled` was compiled from, when it was (its own rows are
+    reported and its variables take the plan)."""
     session.start()
     try:
-        return _stages(inputs, layout, compiled, session, started, tables)
+        return _stages(inputs, layout, compiled, session, started, tables, model, solver)
     finally:
         session.finish()
 
 
-def _stages(inputs, layout, compiled, session, started, tables) -> Result:
+def _stages(inputs, layout, compiled, session, started, tables, model=None,
+            solver="highs") -> Result:
     import pandas as pd
 
     settings = inputs.settings
@@ -165,6 +239,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     n_vars, n_rows = compiled.matrix.shape[1], compiled.matrix.shape[0]
 
     stages, solved, marginal, status = [], None, None, "optimal"
+    cost_duals = None  # row duals at the cost stage, for the analyst's own rows
     for number, name in enumerate(layout.stages, start=1):
         costs = compiled.objectives[name]
         left = None
@@ -177,7 +252,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
             conflicts = _explain(session, layout, compiled, settings)
             stages.append(stage_row(number, name, outcome, seconds))
             return _without_solution(inputs, "infeasible", stages, conflicts, warnings,
-                                     started, n_vars, n_rows)
+                                     started, n_vars, n_rows, solver)
         if outcome.status == "error" or not outcome.has_solution:
             stages.append(stage_row(number, name, outcome, seconds))
             if solved is None or outcome.status == "error":
@@ -185,16 +260,18 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
                     else ""
                 return _without_solution(inputs, outcome.status, stages,
                                          [message] if message else [],
-                                         warnings, started, n_vars, n_rows)
+                                         warnings, started, n_vars, n_rows, solver)
             status = outcome.status
             break
         solved = outcome
         stages.append(stage_row(number, name, outcome, seconds))
         if name == "total_cost" and tables is True:
-            duals = session.row_duals(costs, outcome.x)
-            if duals is not None:
+            duals = cost_duals = session.row_duals(costs, outcome.x)
+            deterrence = layout.blocks["deterrence"]
+            rows = compiled.block_rows("deterrence")
+            if duals is not None and len(rows) == deterrence.size:
                 marginal = np.full(len(layout.targets), np.nan)
-                marginal[layout.deterrence_rows] = duals[compiled.block_rows("deterrence")]
+                marginal[deterrence.labels["target_row"].to_numpy()] = duals[rows]
         if outcome.status != "optimal":
             status = outcome.status
             warnings.append(f"stage {number} ({name}) stopped early: {outcome.message}")
@@ -220,7 +297,7 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
     if status == "optimal" and shortfall_index > SHORTFALL_TOLERANCE:
         status = "optimal_with_shortfall"
     present = members[members["member"].isin(layout.members)]
-    summary = _summary(inputs, status, started, n_vars, n_rows, stage_table)
+    summary = _summary(inputs, status, started, n_vars, n_rows, stage_table, solver)
     summary.update(
         shortfall_index=shortfall_index,
         objective_value=values.get(objective_name),
@@ -231,10 +308,18 @@ def _stages(inputs, layout, compiled, session, started, tables) -> Result:
         min_burden=float(present["burden"].min()) if len(present) else None,
         members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),
     )
+    constraints = None
+    if model is not None:
+        from .analyst_model import constraints_table, load_plan
+
+        load_plan(compiled, x)
+        constraints = constraints_table(model, layout, compiled, cost_duals)
     result = Result(status=status, summary=summary, stages=stage_table, members=members,
                     allocation=allocation, deterrence=deterrence,
                     settings=settings.as_table(), conflicts=[], warnings=warnings,
                     sources=inputs.sources)
+    if constraints is not None:
+        result = dataclasses.replace(result, constraints=constraints)
     if tables is not True:
         return result
     fairness = fairness_table(inputs, members)
@@ -256,11 +341,16 @@ def _explain(session, layout, compiled, settings) -> list[str]:
 
 
 @functools.cache
-def _solver_name() -> str:
-    """The installed HiGHS, as the summary names it (read once)."""
-    from importlib.metadata import version
+def _solver_name(solver: str = "highs") -> str:
+    """The solver, as the summary names it (read once): HiGHS by its highspy version,
+    another by the version Pyomo reports."""
+    if solver == "highs":
+        from importlib.metadata import version
 
-    return f"HiGHS {version('highspy')} (highspy)"
+        return f"HiGHS {version('highspy')} (highspy)"
+    from .pyomo_solvers import solver_version
+
+    return solver_version(solver)
 
 
 def stage_row(number: int, name: str, outcome, seconds: float) -> tuple:
@@ -288,7 +378,8 @@ def certification(stages) -> dict:
     }
 
 
-def _summary(inputs, status, started, n_vars, n_rows, stages=None) -> dict:
+def _summary(inputs, status, started, n_vars, n_rows, stages=None,
+             solver: str = "highs") -> dict:
     import pandas as pd
 
     if stages is None:
@@ -297,7 +388,7 @@ def _summary(inputs, status, started, n_vars, n_rows, stages=None) -> dict:
         "status": status, "objective": inputs.settings.objective, "shortfall_index": None,
         "objective_value": None, "total_cost": None, "max_burden": None, "min_burden": None,
         "members_at_cap": None,
-        "solver": _solver_name(),
+        "solver": _solver_name(solver),
         "solve_seconds": round(time.perf_counter() - started, 3),
         **certification(stages),
         "variables": n_vars, "constraints": n_rows, "input_file": inputs.source,
@@ -307,12 +398,14 @@ def _summary(inputs, status, started, n_vars, n_rows, stages=None) -> dict:
     }
 
 
-def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows):
+def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows,
+                      solver: str = "highs"):
     import pandas as pd
 
     stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
     result = Result(status=status,
-                    summary=_summary(inputs, status, started, n_vars, n_rows, stage_table),
+                    summary=_summary(inputs, status, started, n_vars, n_rows, stage_table,
+                                     solver),
                     stages=stage_table,
                     members=empty_frame(MEMBER_COLUMNS),
                     allocation=empty_frame(ALLOCATION_COLUMNS),

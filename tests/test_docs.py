@@ -91,9 +91,10 @@ def test_the_modules_import_one_way_with_no_circle_but_the_known_one():
         name = package if path.stem == "__init__" else f"{package}.{path.stem}"
         found = set()
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                module = (f"{package}.{node.module}" if node.module else package) \
-                    if node.level else (node.module or "")
+            if isinstance(node, ast.ImportFrom) and node.level and not node.module:
+                found.update(f"{package}.{alias.name}" for alias in node.names)  # submodules
+            elif isinstance(node, ast.ImportFrom):
+                module = f"{package}.{node.module}" if node.level else (node.module or "")
                 found.add(module)
             elif isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import build_layout_only, build_model
+from models import build_model, formulate
 from optimizer import read_inputs
 from optimizer.highs_adapter import assemble, compile_model
 
@@ -23,7 +23,7 @@ CASES = [ROOT / "inputs" / "tiny.xlsx", ROOT / "inputs" / "alliance.xlsx"] + sor
 def test_pyomo_and_matrix_routes_are_identical(path):
     inputs = read_inputs(path)
     pyomo_route = compile_model(build_model(inputs))
-    matrix_route = assemble(build_layout_only(inputs))
+    matrix_route = assemble(formulate(inputs))
     a, b = pyomo_route.matrix, matrix_route.matrix
     assert a.shape == b.shape
     np.testing.assert_array_equal(a.indptr, b.indptr)
@@ -66,7 +66,7 @@ def test_fairness_and_deviation_rows_stay_sparse():
     """No fairness or deviation row has more than |M| + 3 entries (here: 2 and 3)."""
     inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx").with_overrides(
         {"settings.fairness_tolerance": 0.5, "settings.objective": "min_deviation"})
-    compiled = assemble(build_layout_only(inputs))
+    compiled = assemble(formulate(inputs))
     rows = compiled.matrix.tocsr()
     limit = len(inputs.present_members) + 3
     for name in ("fairness_lower", "fairness_upper", "deviation_above", "deviation_below"):

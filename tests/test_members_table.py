@@ -4,6 +4,7 @@ columns, rows, dtypes and bits, NaN in the same places."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import importlib.util
@@ -246,8 +247,9 @@ def test_a_layout_without_members():
     with pytest.raises(InputError, match="at least one member present"):
         base.with_overrides({f"members[{m}].absent": "yes" for m in base.members.index})
     layout = formulate(base)
-    empty = dataclasses.replace(layout, member_years=layout.member_years.iloc[:0],
-                                shares=layout.shares.iloc[:0])
+    empty = copy.copy(layout)
+    empty.sets = dataclasses.replace(layout.sets, member_years=layout.member_years.iloc[:0],
+                                     shares=layout.shares.iloc[:0])
     table = assert_same_table(base, empty, np.ones(layout.n_columns))
     assert (table["cost"] == 0.0).all()
 

@@ -1,0 +1,42 @@
+"""Every family of the model, listed once, and the global order of the variable blocks.
+
+A family is a module with `FAMILY` (its name) and any of:
+
+- `variables(sets, settings) -> list[Variable]`: the blocks it declares;
+- `rows(formulation, settings) -> list[Rows | Bounds | Objective]`: its rows, the bounds it
+  puts on variables, its objectives, in the order given;
+- `explain(name, label, formulation, currency) -> Reason | None`: one of its rows in the
+  inputs' words (`label`: the row's labels);
+- `explain_bound(variable, position, formulation, currency) -> Reason`: a bound it set.
+
+Rows come in the order of `FAMILIES`, each family's in the order it returns them; columns in
+`COLUMN_ORDER` whatever declares them. Adding a family: write its module, add it here, and give
+it a golden test (tests/test_model_golden.py fails for a family without one).
+"""
+
+from __future__ import annotations
+
+from . import (
+    accounts,
+    allocation,
+    commitments,
+    deterrence,
+    equipment,
+    fairness,
+    objectives,
+    personnel,
+    ramp,
+)
+
+FAMILIES = (allocation, deterrence, accounts, commitments, personnel, equipment, fairness,
+            ramp, objectives)
+
+#: the variable blocks in column order (a block absent from a case takes no columns)
+COLUMN_ORDER = ("F", "P", "E", "sigma", "cost", "persons", "total", "lam", "mu", "Z", "dev")
+
+BY_NAME = {family.FAMILY: family for family in FAMILIES}
+
+
+def family(name: str):
+    """The module of family `name`."""
+    return BY_NAME[name]

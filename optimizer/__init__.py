@@ -7,6 +7,11 @@ The public API (docs/notebooks.md):
     result = solve(inputs)
     write_report(result, "alliance-report.xlsx")
 
+    from optimizer import build_model          # the same model in Pyomo (docs/pyomo.md)
+    m = build_model(inputs)
+    m.extra = pyomo.environ.Constraint(expr=...)
+    result = solve(inputs, model=m, solver="glpk")
+
 The names are loaded on first use (pandas and friends with them), so `burden --help` and
 `import optimizer.schema` stay quick; HiGHS is imported on the first solve, Pyomo only by
 `solve(engine="pyomo")` and `models.build_model`.
@@ -20,14 +25,16 @@ import types
 
 __version__ = "0.1.0"
 
-#: Each public name and the submodule that defines it.
+#: Each public name and the module that defines it (a bare name: a submodule of this one).
 _API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
         "inputs_from_frames": "inputs", "read_inputs": "inputs", "write_report": "report",
         "Result": "result", "shapley": "shapley", "solve": "solve", "run_sweep": "sweep",
-        "frontier": "tradeoff"}
+        "frontier": "tradeoff", "build_model": "models", "formulate": "models"}
+_OUTSIDE = {"models"}  # modules outside this package
 
-__all__ = ["InputError", "Inputs", "Problem", "Result", "frontier", "inputs_from_frames",
-           "read_inputs", "run_sweep", "shapley", "solve", "write_report", "__version__"]
+__all__ = ["InputError", "Inputs", "Problem", "Result", "build_model", "formulate",
+           "frontier", "inputs_from_frames", "read_inputs", "run_sweep", "shapley", "solve",
+           "write_report", "__version__"]
 
 
 class _Package(types.ModuleType):
@@ -38,7 +45,9 @@ class _Package(types.ModuleType):
     def __getattr__(self, name):
         if name not in _API:
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{self.__name__}.{_API[name]}"), name)
+        module = _API[name]
+        module = module if module in _OUTSIDE else f"{self.__name__}.{module}"
+        value = getattr(importlib.import_module(module), name)
         types.ModuleType.__setattr__(self, name, value)
         return value
 

@@ -71,7 +71,7 @@ def constraints_table(model, formulation, compiled, duals) -> pd.DataFrame:
             upper = np.inf if constraint.ub is None else float(constraint.ub)
             index = constraint.index()
             records.append({
-                "name": constraint.parent_component().name,
+                "constraint": constraint.parent_component().name,
                 "index": "" if index is None else str(index),
                 "body": body, "lower": lower, "upper": upper,
                 "slack": min(body - lower, upper - body), "dual": dual})

@@ -100,6 +100,14 @@ HEADERS: dict[str, str] = {
     "coalition": "Coalition",
     "size": "Size",
     "eps": "Allowed deviation ({currency})",
+    # constraints (an analyst's own rows)
+    "constraint": "Your constraint",
+    "index": "Index",
+    "body": "Value of its body",
+    "lower": "Lower bound",
+    "upper": "Upper bound",
+    "slack": "Slack (to the nearer bound)",
+    "dual": "Dual at the cost stage ({currency} per unit)",
 }
 
 MONEY_WORD = "money"

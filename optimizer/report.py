@@ -56,6 +56,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .headers import shown, shown_all
 from .result import (
     ALLOCATION_COLUMNS,
+    CONSTRAINT_COLUMNS,
     DETERRENCE_COLUMNS,
     MEMBER_COLUMNS,
     STAGE_COLUMNS,
@@ -412,6 +413,14 @@ def conflicts_sheet(wb: Workbook, result: Result) -> None:
     for (cell,) in ws.iter_rows(min_row=2):
         cell.alignment = WRAPPED
     ws.column_dimensions["A"].width = BRIEF_WIDTH
+
+
+def constraints_sheet(wb: Workbook, result: Result) -> None:
+    """The analyst's own constraints (a model changed in Pyomo), only when there are any."""
+    if not len(result.constraints):
+        return
+    new_table_sheet(wb, "your constraints", result.constraints, CONSTRAINT_COLUMNS,
+                    currency_of(result))
 
 
 def sources_sheet(wb: Workbook, result: Result) -> None:
@@ -806,6 +815,7 @@ SHEETS: list[SheetWriter] = [
     table_sheet("allocation", lambda r: r.allocation, ALLOCATION_COLUMNS),
     table_sheet("deterrence", lambda r: r.deterrence, DETERRENCE_COLUMNS),
     stages_sheet,
+    constraints_sheet,
     table_sheet("inputs", lambda r: r.settings, ["key", "value"]),
     conflicts_sheet,
     sources_sheet,

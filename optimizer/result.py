@@ -36,10 +36,10 @@ DETERRENCE_COLUMNS = [
 STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "residual",
                  "duality_gap", "seconds"]
 #: An analyst's own constraints (`solve(inputs, model=m)` on a model they changed): each
-#: row's constraint name and index, its body's value, bounds, slack (the distance to the
+#: row's constraint (its name) and index, its body's value, bounds, slack (the distance to the
 #: nearer bound; negative when violated) and dual at the cost stage (money per unit of the
 #: body; NaN where the solver gives no LP dual).
-CONSTRAINT_COLUMNS = ["name", "index", "body", "lower", "upper", "slack", "dual"]
+CONSTRAINT_COLUMNS = ["constraint", "index", "body", "lower", "upper", "slack", "dual"]
 #: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
 #: apply) and the per-year diagnostics (optimizer/diagnostics.py).
 FAIRNESS_COLUMNS = [
@@ -61,7 +61,8 @@ SUMMARY_KEYS = [
 
 
 _TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
-         "column", "source", "edition", "note", "route", "index"}
+         "column", "source", "edition", "note", "route", "index",
+         "constraint"}
 _WHOLE = {"year", "stage"}
 _FLAGS = {"at_floor", "at_cap", "certified"}
 

@@ -139,9 +139,11 @@ def _resolver(inputs):
 
 
 def run_scenario(inputs, scenario: Scenario, key: str, position: int,
-                 persistent: bool = True) -> dict:
+                 persistent: bool = True, extra=None, solver: str = "highs") -> dict:
     """Solve one scenario; always returns a row (an exception becomes status `error`).
-    `persistent`: re-use this process's solver when only numbers change."""
+    `persistent`: re-use this process's solver when only numbers change. `extra`: a
+    function called on the scenario's Pyomo model (`build_model`) before it is solved, with
+    the analyst's own constraints; `solver`: as `solve` takes it."""
     from .solve import solve
 
     started = time.perf_counter()
@@ -149,7 +151,16 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
            "overrides": list(scenario.overrides)}
     try:
         case = inputs.with_overrides(dict(scenario.overrides), scenario=scenario.name)
-        result = _resolver(inputs).solve(case) if persistent else solve(case)
+        if extra is not None:
+            from models import build_model
+
+            model = build_model(case)
+            extra(model)
+            result = solve(case, model=model, solver=solver)
+        elif solver != "highs" or not persistent:
+            result = solve(case, solver=solver)
+        else:
+            result = _resolver(inputs).solve(case)
     except Exception as error:  # noqa: BLE001 - a failed scenario is a row, never a crash
         last = traceback.extract_tb(error.__traceback__)[-1:]
         where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
@@ -299,7 +310,8 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
               scheduler: str | None = None, *, grid: Iterable[tuple[str, list]] = (),
               each_member_absent: bool = False,
               progress: Callable[[int, int, int], None] | None = None,
-              persistent: bool = True, identity: str | None = None) -> pd.DataFrame:
+              persistent: bool = True, identity: str | None = None,
+              extra: Callable | None = None, solver: str = "highs") -> pd.DataFrame:
     """Solve every scenario and return the `scenarios` table (one row per scenario).
 
     `scenarios`: a list of `Scenario`, a mapping name -> {path: value}, or None for the
@@ -310,6 +322,11 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     not depend on the order scenarios reach a worker, even among alternative optima).
     `identity`: what the store keys scenarios by besides their overrides (default: the
     input's hash); give another when `inputs` carry overrides applied beforehand.
+    `extra`: a function called on each scenario's Pyomo model (`build_model(case)`) to add
+    the analyst's own constraints before it is solved (`solve(case, model=m)`); a function
+    defined in a notebook or script (`__main__`) cannot reach spawned workers, so such a
+    sweep runs in this process unless a Dask `scheduler` is given. `solver`: as `solve`
+    takes it. Both are part of the store's key.
 
     >>> table = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     """
@@ -320,11 +337,20 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
         scenarios = [Scenario(name, tuple(dict(o).items())) for name, o in scenarios.items()]
     expanded = expand_scenarios(inputs, list(grid), each_member_absent, base=scenarios)
     validate_scenarios(inputs, expanded)
+    if solver != "highs":
+        from .pyomo_solvers import check_solver
+
+        check_solver(solver)
     workers = workers or os.cpu_count() or 1
+    identity = identity or inputs.sha256
+    if extra is not None or solver != "highs":
+        name = "" if extra is None else \
+            f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', repr(extra))}"
+        identity = f"{identity}|extra={name}|solver={solver}"
     with tempfile.TemporaryDirectory() as scratch:
         store_path = default_store(Path(out)) if out else Path(scratch) / "sweep.sqlite"
         with Store(store_path) as store:
-            keys = [scenario_key(identity or inputs.sha256, s.overrides) for s in expanded]
+            keys = [scenario_key(identity, s.overrides) for s in expanded]
             done = store.done_keys()
             todo, seen = [], set(done)
             for position, (scenario, key) in enumerate(zip(expanded, keys)):
@@ -343,9 +369,15 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
             if progress:
                 progress(already, len(expanded), already)
             if todo:
-                task = run_scenario if persistent else functools.partial(run_scenario,
-                                                                         persistent=False)
-                run_tasks(inputs, todo, workers, scheduler, on_row, task)
+                task = run_scenario if persistent and extra is None and solver == "highs" \
+                    else functools.partial(run_scenario, persistent=persistent, extra=extra,
+                                           solver=solver)
+                if extra is not None and not scheduler and \
+                        getattr(extra, "__module__", "") == "__main__":
+                    for item in todo:  # the function lives only in this process
+                        on_row(task(inputs, *item))
+                else:
+                    run_tasks(inputs, todo, workers, scheduler, on_row, task)
             table = sweep_table(store, expanded, keys)
             if out:
                 from .sweep_report import write_sweep_report

@@ -19,10 +19,12 @@ FRONTIER_COLUMNS = ["point", "eps", "deviation", "total_cost", "max_burden", "sh
 EPS_SLACK = 1e-9  # relative room on eps, so the last point (eps = D*) is not lost to rounding
 
 
-def frontier(inputs, points: int = 11) -> pd.DataFrame:
+def frontier(inputs, points: int = 11, extra=None) -> pd.DataFrame:
     """The trade-off curve between total cost and deviation from fair shares: one row per
     point (`FRONTIER_COLUMNS`), from the min-cost end (largest deviation) to the min-deviation
-    end. An infeasible case gives one row with status `infeasible`.
+    end. An infeasible case gives one row with status `infeasible`. `extra`: a function
+    called on the case's Pyomo model (`build_model`) to add the analyst's own constraints,
+    which every point then keeps.
 
     >>> curve = frontier(read_inputs("inputs/alliance.xlsx"), points=5)   # doctest: +SKIP
     """
@@ -34,7 +36,14 @@ def frontier(inputs, points: int = 11) -> pd.DataFrame:
         raise ValueError("a frontier needs at least 2 points")
     settings = dataclasses.replace(inputs.settings, objective="min_cost", tie_break="fair_share")
     case = dataclasses.replace(inputs, settings=settings)
-    layout = formulate(case)
+    if extra is None:
+        layout = formulate(case)
+    else:
+        from models import build_model
+
+        model = build_model(case)
+        extra(model)
+        layout = model.formulation
     if len(layout.unreachable) and not settings.allow_shortfall:
         return _failed("infeasible")
     compiled = compile_layout(layout)

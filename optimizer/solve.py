@@ -67,7 +67,7 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     if changes:
         inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
                                                                           **changes))
-    layout = formulate(inputs, engine)
+    layout = formulate(inputs, engine if solver == "highs" else "pyomo")
     if len(layout.unreachable) and not inputs.settings.allow_shortfall:
         return _without_solution(inputs, "infeasible", [], unreachable_targets(layout),
                                  list(inputs.warnings), started, layout.n_columns, 0)
@@ -85,12 +85,10 @@ def _solve_by_pyomo(inputs, layout, solver, started) -> Result:
     from .highs_adapter import compile_model
     from .pyomo_solvers import PyomoSession, solver_version
 
-    if layout.model is None:
-        layout = build_model(inputs).layout
-    model = layout.model
-    session = PyomoSession(model, layout.columns, compile_model(model), solver,
+    model = layout.model if layout.model is not None else build_model(inputs)
+    session = PyomoSession(model, model.layout.columns, compile_model(model), solver,
                            mip_gap=inputs.settings.mip_gap)
-    result = solve_compiled(inputs, layout, session.compiled, session, started)
+    result = solve_compiled(inputs, model.layout, session.compiled, session, started)
     result.summary["solver"] = solver_version(solver)
     # a stage counts as solved by a second route when HiGHS had to supply its proof
     result.summary["second_routes"] = int((result.stages["route"] != solver).sum())

@@ -175,10 +175,15 @@ class PyomoSession:
         self._block = pyo.Block(concrete=True)
         model.add_component(name, self._block)
         self._block.keep = pyo.ConstraintList()
-        self._dual_suffix_added = model.component("dual") is None
+        # the solver hands duals back through a Suffix named "dual" (the analyst's own, if
+        # the model has one: its entries are put back by `finish`)
+        held = model.component("dual")
+        self._dual_suffix_added = held is None
         if self._dual_suffix_added:
             model.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-        self._kept_duals = dict(model.dual.items()) if not self._dual_suffix_added else {}
+        self._suffix = model.dual if isinstance(model.component("dual"), pyo.Suffix) else None
+        self._kept_duals = {} if self._dual_suffix_added or self._suffix is None else \
+            dict(self._suffix.items())
         self._keeps = []
 
     def _put_bounds(self) -> None:
@@ -205,9 +210,9 @@ class PyomoSession:
         self._block = None
         if self._dual_suffix_added:
             model.del_component("dual")
-        else:
-            model.dual.clear()
-            model.dual.update(self._kept_duals)
+        elif self._suffix is not None:
+            self._suffix.clear()
+            self._suffix.update(self._kept_duals)
         for objective in self._active:
             objective.activate()
         for var, value, (lower, upper, domain) in zip(self.columns, self._values,
@@ -249,7 +254,8 @@ class PyomoSession:
             objective.deactivate()
         for var in self.columns:
             var.set_value(None, skip_validation=True)
-        model.dual.clear()
+        if self._suffix is not None:
+            self._suffix.clear()
         self._duals = None
         started = time.perf_counter()
         try:
@@ -298,9 +304,9 @@ class PyomoSession:
     def _read_duals(self) -> np.ndarray | None:
         """The duals of the compiled rows, then of the keep rows, from the dual suffix (in
         HiGHS' convention: >= 0 where a lower bound holds a row); None without them."""
-        dual = self.model.dual
+        dual = self._suffix
         keeps = list(self._block.keep.values())
-        if not len(dual):
+        if dual is None or not len(dual):
             return None
         values = [dual.get(con) for con in self.rows + keeps]
         if any(v is None for v in values[:len(self.rows)]):

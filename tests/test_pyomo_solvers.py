@@ -162,8 +162,9 @@ def _state(model):
             len(model.solutions.solutions), len(model.solutions.symbol_map))
 
 
+@pytest.mark.parametrize("own_duals", [False, True], ids=["plain", "with_a_dual_suffix"])
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_the_model_is_left_as_it_was_given(solver):
+def test_the_model_is_left_as_it_was_given(solver, own_duals):
     import time
 
     from models import build_model
@@ -173,15 +174,24 @@ def test_the_model_is_left_as_it_was_given(solver):
 
     inputs = read_inputs(REFERENCE / "small_5005.xlsx")  # a MIP: integrality is put on
     model = build_model(inputs)
+    import pyomo.environ as pyo
+
     compiled = compile_model(model)
     model.total_cost.deactivate()  # one objective the analyst switched off stays off
+    if own_duals:  # the analyst's own dual suffix keeps its one entry, and nothing more
+        model.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+        first_row = next(iter(model.component_data_objects(pyo.Constraint)))
+        model.dual[first_row] = 42.0
     before = _state(model)
     session = PyomoSession(model, model.layout.columns, compiled, solver, mip_gap=1e-7)
     result = solve_compiled(inputs, model.layout, compiled, session, time.perf_counter())
     assert result.summary["certified"]
     assert session.run_seconds > 0
     assert _state(model) == before
-    assert model.component("dual") is None
+    if own_duals:
+        assert dict(model.dual.items()) == {first_row: 42.0}
+    else:
+        assert model.component("dual") is None
 
 
 # ------------------------------------------------------------------- names and limits

@@ -242,7 +242,8 @@ def _jsonable(value):
 def certificate_sentence(summary: dict) -> str:
     """Whether every stage's optimum carries a certificate, with its largest residual."""
     if not summary.get("certified"):
-        return "optimum: not certified (a stage stopped early); see the stages sheet"
+        return ("optimum: not certified (a stage stopped early, or its optimum could not be "
+                "proven); see the stages sheet")
     routes = summary.get("second_routes") or 0
     again = f"; {routes} stage{'s' if routes != 1 else ''} solved by a second route" \
         if routes else ""

@@ -242,7 +242,8 @@ def _jsonable(value):
 def certificate_sentence(summary: dict) -> str:
     """Whether every stage's optimum carries a certificate, with its largest residual."""
     if not summary.get("certified"):
-        return "optimum: not certified (a stage stopped early); see the stages sheet"
+        return ("optimum: not certified (a stage stopped early, or its optimum could not be "
+                "proven); see the stages sheet")
     routes = summary.get("second_routes") or 0
     again = f"; {routes} stage{'s' if routes != 1 else ''} solved by a second route" \
         if routes else ""
@@ -279,9 +280,14 @@ _SCHEDULER = click.option(
               show_default=True,
               help="How the model reaches HiGHS: arrays straight from the formulation, or "
                    "through the Pyomo model (same matrices, slower; for cross-checks).")
+@click.option("--solver", default="highs", show_default=True, metavar="NAME",
+              help="The solver of the stages: highs (highspy, the fast path), or any solver "
+                   "Pyomo runs here (glpk, cbc, scip, gurobi, cplex, ...); every answer is "
+                   "certified on burden's own matrices.")
 @_common
 @_limits
-def solve(input_path, output, overrides, time_limit, as_json, engine, max_file_mb, max_cells):
+def solve(input_path, output, overrides, time_limit, as_json, engine, solver, max_file_mb,
+          max_cells):
     """Solve INPUT and write its report.
 
     \b
@@ -289,14 +295,17 @@ def solve(input_path, output, overrides, time_limit, as_json, engine, max_file_m
       burden solve case.xlsx                    # report: ./case-report.xlsx
       burden solve case.xlsx -o out.xlsx --set settings.objective=min_max_burden
       burden solve case.xlsx --time-limit 60 --json
+      burden solve case.xlsx --solver glpk
     """
     from . import solve as run_solve
     from . import write_report
 
+    if solver != "highs":
+        _check_solver(solver)
     output, inputs = _prepare(input_path, output, "report",
                               _with_time_limit(overrides, time_limit),
                               max_file_mb=max_file_mb, max_cells=max_cells)
-    result = run_solve(inputs, engine=engine)
+    result = run_solve(inputs, engine=engine, solver=solver)
     written = write_report(result, output, overwrite_input=str(input_path))
     if as_json:
         summary = {k: _jsonable(v) for k, v in result.summary.items()}
@@ -307,6 +316,20 @@ def solve(input_path, output, overrides, time_limit, as_json, engine, max_file_m
     else:
         _print_summary(result, written)
     sys.exit(EXIT_SOLVED if result.solved else EXIT_NO_SOLUTION)
+
+
+def _check_solver(name: str) -> None:
+    """An unavailable solver: one line (the problem) and exit 2, as JSON under --json."""
+    from .errors import InputError
+    from .pyomo_solvers import check_solver
+
+    try:
+        check_solver(name)
+    except InputError as error:
+        _json_error("input_error", problems=[_problem_dict(p) for p in error.problems])
+        click.echo(f"error: --solver {name}: not found; expected "
+                   f"{error.problems[0].expected}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def _print_summary(result, written: Path) -> None:

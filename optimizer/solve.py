@@ -105,8 +105,11 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
 
             session = PyomoSession(model, compiled.variables, compiled, solver,
                                    mip_gap=inputs.settings.mip_gap)
-    return solve_compiled(inputs, formulation, compiled, session, started, model=model,
-                          solver=solver)
+    result = solve_compiled(inputs, formulation, compiled, session, started, model=model,
+                            solver=solver)
+    if solver != "highs":  # a stage counts as solved by a second route when HiGHS proved it
+        result.summary["second_routes"] = int((result.stages["route"] != solver).sum())
+    return result
 
 
 def _check_model(model, inputs) -> None:

@@ -85,3 +85,53 @@ def test_mip_presolve_keeps_the_true_optimum():
     fairest = solve(inputs, objective="min_deviation").summary["max_burden"]
     assert burden <= fairest * (1 + 1e-6)
     assert burden == pytest.approx(0.045172786774, rel=1e-6)
+
+
+def test_columns_follow_the_declared_order_not_the_order_of_calls():
+    """Declaring the families' variables in reverse gives the same global columns."""
+    from models.labelled import Formulation
+    from models.registry import COLUMN_ORDER, FAMILIES
+    from models.sets import index_sets
+
+    inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx").with_overrides(
+        {"settings.robustness": 1, "settings.objective": "min_max_burden"})
+    expected = formulate(inputs)
+    reversed_ = Formulation(index_sets(inputs), inputs.settings)
+    for family in reversed(FAMILIES):
+        if hasattr(family, "variables"):
+            reversed_.declare(family.variables(reversed_.sets, inputs.settings),
+                              family.FAMILY, COLUMN_ORDER)
+    assert reversed_.offsets == expected.offsets
+    assert list(expected.offsets) == [name for name in COLUMN_ORDER if name in expected.offsets]
+    assert {"lam", "mu", "Z", "dev"} <= set(expected.offsets)
+
+
+def test_a_cached_piece_is_a_function_of_its_arguments_only():
+    from models.labelled import StructureCache, positions_of
+
+    cache = StructureCache()
+    outside = np.arange(3)
+    with pytest.raises(TypeError, match="reads more than its arguments"):
+        cache.call(lambda: outside)
+
+    def nested(values):
+        return values
+
+    with pytest.raises(TypeError, match="reads more than its arguments"):
+        cache.call(nested, outside)
+    codes = (np.array([0, 1, 2]),)
+    first = cache.call(positions_of, codes, (np.array([2, 0]),), (3,))
+    assert cache.call(positions_of, codes, (np.array([2, 0]),), (3,)) is first  # kept
+    again = cache.call(positions_of, codes, (np.array([1, 0]),), (3,))  # a new argument
+    assert again.tolist() == [1, 0] and first.tolist() == [2, 0]
+
+
+def test_importing_models_loads_neither_excel_nor_a_solver():
+    import subprocess
+    import sys
+
+    code = ("import sys, models; print(sorted(m for m in ('openpyxl', 'pyomo', 'highspy', "
+            "'optimizer.report', 'optimizer.inputs', 'matplotlib') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout.strip()
+    assert loaded == "[]"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labelled import Reason, Rows, Variable, cached
+from .labelled import Labels, Reason, Rows, Variable, cached
 from .sets import power_of_two
 
 FAMILY = "accounts"
@@ -29,7 +29,7 @@ MEMBER_YEAR = ["member", "year"]
 
 def variables(sets, settings) -> list[Variable]:
     my = sets.member_years
-    labels = my[MEMBER_YEAR]
+    labels = Labels(my, MEMBER_YEAR)
     codes = sets.codes["member_years"]
     money, persons = sets.measure["money"], sets.measure["persons"]
     members = power_of_two(max(len(sets.members), 1))
@@ -71,7 +71,7 @@ def rows(f, settings) -> list[Rows]:
                     for name in ("persons", "P", "E", "cost", "F", "total"))
     entries = cached(f.cache, _entries, cell_row, unit_row, n_my, n_cells, n_units, offsets,
                      my["year"].to_numpy(), list(years))
-    labels = my[MEMBER_YEAR]
+    labels = Labels(my, MEMBER_YEAR)
 
     pcost = np.zeros(len(f.members))  # pcost[m] of members with cells, else 0
     pcost[codes["cells"]["member"]] = cells["pcost"].to_numpy(float)

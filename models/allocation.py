@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labelled import Variable
+from .labelled import Labels, Variable
 
 FAMILY = "allocation"
 
@@ -31,14 +31,14 @@ UNIT_KEYS = ["member", "equipment", "region", "year"]
 def variables(sets, settings) -> list[Variable]:
     cells, units = sets.cells, sets.units
     money, persons = sets.measure["money"], sets.measure["persons"]
-    cell_labels = cells[CELL_KEYS]
+    cell_labels = Labels(cells, CELL_KEYS)
     cell_codes = sets.codes["cells"]
     return [
         Variable("F", cell_labels, 0.0, np.inf, unit=money, codes=cell_codes,
                  doc="funding of member m for capability c in region g in year t"),
         Variable("P", cell_labels, 0.0, np.inf, unit=persons, codes=cell_codes,
                  doc="personnel of member m for capability c in region g in year t"),
-        Variable("E", units[UNIT_KEYS], 0.0, np.inf,
+        Variable("E", Labels(units, UNIT_KEYS), 0.0, np.inf,
                  integer=units["integer"].to_numpy(bool), codes=sets.codes["units"],
                  doc="units of equipment k member m deploys in region g in year t"),
     ]

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labelled import Reason, Rows, Variable, cached, positions_within
+from .labelled import Labels, Reason, Rows, Variable, cached, positions_within
 
 FAMILY = "deterrence"
 
@@ -45,7 +45,7 @@ LINK_KEYS = ["member", "capability", "region", "year"]
 
 def variables(sets, settings) -> list[Variable]:
     targets = sets.targets
-    labels = targets[TARGET_KEYS]
+    labels = Labels(targets, TARGET_KEYS)
     declared = []
     if settings.allow_shortfall:  # the shortfall as a fraction of its target
         declared.append(Variable("sigma", labels, 0.0, 1.0, codes=sets.codes["targets"],
@@ -136,7 +136,7 @@ def rows(f, settings) -> list[Rows]:
     if gamma > 0:
         mu = f.variables["mu"]
         links = mu.labels
-        target_row = links["target_row"].to_numpy()
+        target_row = mu.codes["target_row"]
         parts.append((np.arange(n), f.column("lam", np.arange(n)), np.full(n, -gamma)))
         parts.append((target_row, mu.column(np.arange(mu.size)), -np.ones(mu.size)))
         # lam + mu[m] - contrib[m] >= 0
@@ -152,10 +152,10 @@ def rows(f, settings) -> list[Rows]:
             doc="lam[c,g,t] + mu[m,c,g,t] >= contrib[m,c,g,t]"))
     rows_, cols, has_terms = cached(f.cache, _without_empty_targets, n,
                                     tuple(p[0] for p in parts), tuple(p[1] for p in parts))
-    labels = targets[TARGET_KEYS].copy()
-    labels["target_row"] = np.arange(n)
+    with_terms = np.flatnonzero(has_terms)
     blocks.append(Rows(
-        "deterrence", labels[has_terms].reset_index(drop=True), rows=rows_, columns=cols,
+        "deterrence", Labels(targets, TARGET_KEYS, with_terms, {"target_row": with_terms}),
+        rows=rows_, columns=cols,
         coefficients=np.concatenate([p[2] for p in parts]),
         lower=targets["target"].to_numpy(float)[has_terms],
         upper=np.full(int(has_terms.sum()), np.inf),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labelled import Bounds, Reason, Rows, cached, grouped_by
+from .labelled import Bounds, Labels, Reason, Rows, cached, grouped_by
 
 FAMILY = "equipment"
 
@@ -35,7 +35,7 @@ def rows(f, settings) -> list:
     inventory[groups] = units["inv"].to_numpy(float)
     return [
         Bounds("E", upper=units["inv"].to_numpy(), doc="E[m,k,g,t] <= inv[m,k]"),
-        Rows("equipment_inventory", units[KEYS].take(first).reset_index(drop=True),
+        Rows("equipment_inventory", Labels(units, KEYS, first),
              rows=groups, columns=f.column("E", np.arange(len(units))),
              coefficients=np.ones(len(units)), lower=np.full(n_rows, -np.inf),
              upper=inventory, doc="sum_g E[m,k,g,t] <= inv[m,k]"),

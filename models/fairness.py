@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labelled import Reason, Rows
+from .labelled import Labels, Reason, Rows
 
 FAMILY = "fairness"
 
@@ -31,7 +31,7 @@ def rows(f, settings) -> list[Rows]:
     share = my["share"].to_numpy(float)
     rows_ = np.concatenate([own, own])
     cols = np.concatenate([f.column("cost", own), total_col])
-    labels = my[["member", "year"]]
+    labels = Labels(my, ["member", "year"])
     return [
         Rows("fairness_lower", labels, rows_, cols,
              np.concatenate([np.ones(n), -(1 - tau) * share]),

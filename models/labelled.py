@@ -31,14 +31,61 @@ import numpy as np
 import pandas as pd
 
 
+class Labels:
+    """The labels of a block without copying them: the `keys` columns of `frame` (its rows
+    `take`, or all), and `references` (arrays such as each row's target number). Reads as
+    a frame does where the blocks' readers need it: `len`, `columns`, `labels[key]`,
+    `labels.iloc[i]`; `frame()` gives the frame itself."""
+
+    def __init__(self, frame: pd.DataFrame, keys, take=None, references: dict | None = None):
+        self.source, self.keys, self.take = frame, list(keys), take
+        self.references = references or {}
+        self._frame = None
+
+    def __len__(self) -> int:
+        return len(self.source) if self.take is None else len(self.take)
+
+    @property
+    def columns(self) -> list[str]:
+        return self.keys + list(self.references)
+
+    def __getitem__(self, key) -> pd.Series:
+        if key in self.references:
+            return pd.Series(self.references[key], name=key)
+        column = self.source[key]
+        if self.take is not None:
+            column = column.take(self.take)
+        return column.reset_index(drop=True)
+
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            frame = self.source[self.keys]
+            if self.take is not None:
+                frame = frame.take(self.take)
+            frame = frame.reset_index(drop=True)
+            for key, values in self.references.items():
+                frame[key] = values
+            self._frame = frame
+        return self._frame
+
+    @property
+    def iloc(self):
+        return self.frame().iloc
+
+
+def label_frame(labels) -> pd.DataFrame:
+    """A block's labels as a frame."""
+    return labels.frame() if isinstance(labels, Labels) else labels
+
+
 @dataclass(eq=False)
 class Variable:
-    """A block of columns, one per row of `labels`. `codes`: the integer code of each label
+    """A block of columns, one per row of `labels` (a frame, or `Labels`). `codes`: the integer code of each label
     (its position in its index set, -1 in none), for look-ups; `unit`: what one unit of the
     column counts for the solver (`models.sets.units_of_measure`)."""
 
     name: str
-    labels: pd.DataFrame
+    labels: pd.DataFrame | Labels
     lower: np.ndarray
     upper: np.ndarray
     integer: np.ndarray | None = None
@@ -71,10 +118,10 @@ class Variable:
 @dataclass(eq=False)
 class Rows:
     """A block of rows `lower[i] <= sum coefficient * x[column] <= upper[i]`, one per row of
-    `labels`; `rows` numbers the terms' rows within the block, `columns` are global."""
+    `labels` (a frame, or `Labels`); `rows` numbers the terms' rows within the block, `columns` are global."""
 
     name: str
-    labels: pd.DataFrame
+    labels: pd.DataFrame | Labels
     rows: np.ndarray
     columns: np.ndarray
     coefficients: np.ndarray

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labelled import Objective, Rows, Variable
+from .labelled import Labels, Objective, Rows, Variable
 
 FAMILY = "objectives"
 
@@ -55,7 +55,7 @@ def variables(sets, settings) -> list[Variable]:
                                  doc="the largest burden cost[m,t] / gdp[m,t]"))
     if "deviation" in stages:
         my = sets.member_years
-        declared.append(Variable("dev", my[["member", "year"]], 0.0, np.inf,
+        declared.append(Variable("dev", Labels(my, ["member", "year"]), 0.0, np.inf,
                                  unit=sets.measure["money"],
                                  codes=sets.codes["member_years"],
                                  doc="|cost[m,t] - s[m,t] total[t]|"))
@@ -67,7 +67,7 @@ def rows(f, settings) -> list:
     my = f.member_years
     n_my = len(my)
     own = np.arange(n_my)
-    labels = my[["member", "year"]]
+    labels = Labels(my, ["member", "year"])
     parts = []
     if "shortfall_index" in stages:
         targets = f.targets

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .commitments import money
-from .labelled import Reason, Rows
+from .labelled import Labels, Reason, Rows
 
 FAMILY = "ramp"
 
@@ -34,13 +34,13 @@ def rows(f, settings) -> list[Rows]:
     growth = (1.0 + rho) ** (years[later] - years[earlier])
     first = np.nonzero(my["first"].to_numpy() & my["baseline"].notna().to_numpy())[0]
     return [
-        Rows("ramp", my[["member", "year"]].take(later).reset_index(drop=True),
+        Rows("ramp", Labels(my, ["member", "year"], later),
              rows=np.concatenate([np.arange(n), np.arange(n)]),
              columns=np.concatenate([f.column("cost", later), f.column("cost", earlier)]),
              coefficients=np.concatenate([np.ones(n), -growth]),
              lower=np.full(n, -np.inf), upper=np.zeros(n),
              doc="cost[m,t] - (1 + rho)^(t - t') cost[m,t'] <= 0"),
-        Rows("ramp_baseline", my[["member", "year"]].take(first).reset_index(drop=True),
+        Rows("ramp_baseline", Labels(my, ["member", "year"], first),
              rows=np.arange(len(first)), columns=f.column("cost", first),
              coefficients=np.ones(len(first)), lower=np.full(len(first), -np.inf),
              upper=(1.0 + rho) * my["baseline"].to_numpy(float)[first],

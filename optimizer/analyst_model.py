@@ -40,13 +40,13 @@ def as_built(model) -> bool:
             and np.array_equal(integer, f.integer))
 
 
-def load_plan(compiled, x: np.ndarray) -> None:
-    """The plan `x` (in the compiled columns' order) into the model's variables (integer
-    ones rounded), so that the analyst reads `m.cost["Germany", 2027].value`."""
-    for variable, value, integer in zip(compiled.variables, np.asarray(x, float).tolist(),
-                                        compiled.integer.tolist()):
+def load_plan(variables, integer: np.ndarray, x: np.ndarray) -> None:
+    """The plan `x` into the model's `variables` (the same order; integer ones rounded), so
+    that the analyst reads `m.cost["Germany", 2027].value`."""
+    for variable, value, whole in zip(variables, np.asarray(x, float).tolist(),
+                                      integer.tolist()):
         if not variable.fixed:
-            variable.set_value(round(value) if integer else value, skip_validation=True)
+            variable.set_value(round(value) if whole else value, skip_validation=True)
 
 
 def constraints_table(model, formulation, compiled, duals) -> pd.DataFrame:

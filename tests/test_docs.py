@@ -17,8 +17,8 @@ from optimizer.schema import column_reference
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
-PAGES = ["model.md", "workbook.md", "report.md", "cli.md", "notebooks.md", "architecture.md",
-         "decisions.md"]
+PAGES = ["model.md", "workbook.md", "report.md", "cli.md", "notebooks.md", "pyomo.md",
+         "architecture.md", "decisions.md"]
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 

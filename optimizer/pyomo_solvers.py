@@ -4,8 +4,8 @@ solver Pyomo drives (GLPK, CBC, SCIP, Gurobi, CPLEX, ...), HiGHS staying the fas
 `PyomoSession` offers what `solve._stages` asks of a `HighsSession`. Each stage puts a
 temporary objective (and, after it, a "keep stage k" row) on the analyst's Pyomo model, hands
 the model to the solver, and takes its answer back; `finish` removes everything it added, so
-the model is left as it was given (its objectives' active flags and its variables' values
-too). The solver's word is never taken unchecked: every answer is certified on the compiled
+the model is left as it was given (its objectives' active flags too), but for its variables,
+which hold the last stage's plan. The solver's word is never taken unchecked: every answer is certified on the compiled
 matrices (`optimizer.certificate`), in the same scaled space as `HighsSession` certifies
 (`Scaling`), with the same tolerances:
 

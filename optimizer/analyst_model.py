@@ -40,11 +40,11 @@ def as_built(model) -> bool:
             and np.array_equal(integer, f.integer))
 
 
-def load_plan(compiled, x: np.ndarray) -> None:
-    """The plan `x` (in the compiled columns' order) into the model's variables (integer
-    ones rounded), so that the analyst reads `m.cost["Germany", 2027].value`."""
-    for variable, value, integer in zip(compiled.variables, np.asarray(x, float).tolist(),
-                                        compiled.integer.tolist()):
+def load_plan(variables: list, integer: np.ndarray, x: np.ndarray) -> None:
+    """The plan `x` into the model's `variables` (the compiled columns, in their order;
+    `integer` ones rounded), so that the analyst reads `m.cost["Germany", 2027].value`."""
+    for variable, value, integer in zip(variables, np.asarray(x, float).tolist(),
+                                        np.asarray(integer).tolist()):
         if not variable.fixed:
             variable.set_value(round(value) if integer else value, skip_validation=True)
 

@@ -80,8 +80,9 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
         from models import build_model
 
         model = build_model(inputs)
+    built = None  # a model as built, solved by the matrix route: its variables take the plan
     if model is not None and solver == "highs" and engine == "matrix" and as_built(model):
-        formulation, model = model.formulation, None  # nothing added: the matrix route
+        formulation, built, model = model.formulation, model, None  # nothing added
     elif model is not None:
         formulation = model.formulation
     else:
@@ -106,7 +107,7 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
             session = PyomoSession(model, compiled.variables, compiled, solver,
                                    mip_gap=inputs.settings.mip_gap)
     result = solve_compiled(inputs, formulation, compiled, session, started, model=model,
-                            solver=solver)
+                            solver=solver, built=built)
     if solver != "highs":  # a stage counts as solved by a second route when HiGHS proved it
         result.summary["second_routes"] = int((result.stages["route"] != solver).sum())
     return result
@@ -221,20 +222,22 @@ class Resolver:
 
 
 def solve_compiled(inputs, layout, compiled, session, started, tables: bool = True,
-                   model=None, solver: str = "highs") -> Result:
+                   model=None, solver: str = "highs", built=None) -> Result:
     """The lexicographic stages on a loaded session (a `HighsSession`, `StageSessions` or
     `PyomoSession`), then the extraction (`tables=False`: summary, stages and members only).
     `model`: the Pyomo model `compiled` was compiled from, when it was (its own rows are
-    reported and its variables take the plan)."""
+    reported and its variables take the plan); `built`: a Pyomo model as `build_model` made
+    it, whose matrices `compiled` are (its variables take the plan)."""
     session.start()
     try:
-        return _stages(inputs, layout, compiled, session, started, tables, model, solver)
+        return _stages(inputs, layout, compiled, session, started, tables, model, solver,
+                       built)
     finally:
         session.finish()
 
 
 def _stages(inputs, layout, compiled, session, started, tables, model=None,
-            solver="highs") -> Result:
+            solver="highs", built=None) -> Result:
     import pandas as pd
 
     settings = inputs.settings
@@ -315,8 +318,12 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
     if model is not None:
         from .analyst_model import constraints_table, load_plan
 
-        load_plan(compiled, x)
+        load_plan(compiled.variables, compiled.integer, x)
         constraints = constraints_table(model, layout, compiled, cost_duals)
+    elif built is not None:
+        from .analyst_model import load_plan
+
+        load_plan(built.formulation.model_columns, compiled.integer, x)
     result = Result(status=status, summary=summary, stages=stage_table, members=members,
                     allocation=allocation, deterrence=deterrence,
                     settings=settings.as_table(), conflicts=[], warnings=warnings,

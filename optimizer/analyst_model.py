@@ -43,10 +43,10 @@ def as_built(model) -> bool:
 def load_plan(variables: list, integer: np.ndarray, x: np.ndarray) -> None:
     """The plan `x` into the model's `variables` (the compiled columns, in their order;
     `integer` ones rounded), so that the analyst reads `m.cost["Germany", 2027].value`."""
-    for variable, value, integer in zip(variables, np.asarray(x, float).tolist(),
-                                        np.asarray(integer).tolist()):
+    for variable, value, whole in zip(variables, np.asarray(x, float).tolist(),
+                                      np.asarray(integer).tolist()):
         if not variable.fixed:
-            variable.set_value(round(value) if integer else value, skip_validation=True)
+            variable.set_value(round(value) if whole else value, skip_validation=True)
 
 
 def constraints_table(model, formulation, compiled, duals) -> pd.DataFrame:

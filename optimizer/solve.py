@@ -120,7 +120,16 @@ def _check_model(model, inputs) -> None:
     if formulation is None:
         raise ValueError("solve(model=...) takes a model from burden's build_model(inputs)")
     from models import stage_plan
+    from models.sets import index_sets
 
+    sets, built = index_sets(inputs), formulation.sets
+    differs = [name for name in ("members", "capabilities", "regions", "years",
+                                 "equipment_types") if getattr(sets, name) != getattr(built, name)]
+    differs += [name for name in ("member_years", "cells", "units", "targets")
+                if not getattr(sets, name).equals(getattr(built, name))]
+    if differs:
+        raise ValueError(f"the model was built from other inputs (its {', '.join(differs)} "
+                         "differ): build it from the inputs it is solved with")
     if stage_plan(inputs.settings) != formulation.stages:
         raise ValueError(
             f"the model was built for the stages {', '.join(formulation.stages)}, these "

@@ -30,19 +30,23 @@ ROW = "_row"  # the Excel row number of each raw record, kept beside the values
 
 @dataclass(frozen=True)
 class Settings:
-    objective: str = "min_cost"
-    fair_share: str = "gdp"
-    fair_share_weights: tuple[tuple[str, float], ...] = ()
-    share_ceiling: float | None = None
-    share_floor: float | None = None
-    fairness_tolerance: float | None = None
-    robustness: int = 0
-    max_growth: float | None = None
-    allow_shortfall: bool = True
-    tie_break: str = "fair_share"
-    currency: str = "USD million"
-    time_limit: float | None = None
-    mip_gap: float = 1e-6
+    """The settings sheet, typed; every default is the schema's (`schema.SETTINGS`), the
+    weights of `mixed` as a tuple of (rule, weight) pairs (none: empty)."""
+
+    objective: str = SETTING_BY_KEY["objective"].default
+    fair_share: str = SETTING_BY_KEY["fair_share"].default
+    fair_share_weights: tuple[tuple[str, float], ...] = \
+        tuple(SETTING_BY_KEY["fair_share_weights"].default or ())
+    share_ceiling: float | None = SETTING_BY_KEY["share_ceiling"].default
+    share_floor: float | None = SETTING_BY_KEY["share_floor"].default
+    fairness_tolerance: float | None = SETTING_BY_KEY["fairness_tolerance"].default
+    robustness: int = SETTING_BY_KEY["robustness"].default
+    max_growth: float | None = SETTING_BY_KEY["max_growth"].default
+    allow_shortfall: bool = SETTING_BY_KEY["allow_shortfall"].default
+    tie_break: str = SETTING_BY_KEY["tie_break"].default
+    currency: str = SETTING_BY_KEY["currency"].default
+    time_limit: float | None = SETTING_BY_KEY["time_limit"].default
+    mip_gap: float = SETTING_BY_KEY["mip_gap"].default
 
     def as_table(self) -> pd.DataFrame:
         """The settings as used, defaults filled in (the report's `inputs` sheet)."""

@@ -825,3 +825,18 @@ def test_result_repr_shows_plain_numbers():
     assert repr(result) == (
         "Result(status='optimal', objective='min_cost', shortfall_index=0.00000012, "
         "objective_value=9774680.5, total_cost=9774680.5, max_burden=0.045173)")
+
+
+def test_the_settings_defaults_are_the_schemas():
+    """One list of settings: `Settings` has a field for every setting of the schema, and
+    its defaults are the schema's (and what a workbook without a settings row gets)."""
+    import dataclasses
+
+    from optimizer.inputs import Settings
+    from optimizer.schema import SETTINGS
+
+    fields = {f.name: f.default for f in dataclasses.fields(Settings)}
+    assert list(fields) == [s.key for s in SETTINGS]
+    for s in SETTINGS:
+        expected = () if s.key == "fair_share_weights" and s.default is None else s.default
+        assert fields[s.key] == expected, s.key

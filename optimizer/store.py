@@ -168,8 +168,9 @@ class Store:
                 [(row["key"], str(c), str(g), int(y), t, p, s)
                  for c, g, y, t, p, s in row.get("targets", [])])
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException:  # a Ctrl-C may land after the COMMIT: nothing to undo then
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
     def scenarios(self, keys: list[str] | None = None) -> pd.DataFrame:

@@ -14,7 +14,8 @@ The public API (docs/notebooks.md):
 
 The names are loaded on first use (pandas and friends with them), so `burden --help` and
 `import optimizer.schema` stay quick; HiGHS is imported on the first solve, Pyomo only by
-`solve(engine="pyomo")` and `models.build_model`.
+`build_model`, `solve(engine="pyomo")`, `solve(model=...)` and `solve(solver=...)` with a
+solver other than HiGHS.
 """
 
 from __future__ import annotations

@@ -25,12 +25,6 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 __all__ = ["burden_vs_fair_share", "contributions", "frontier_chart", "marginal_costs",
            "shortfall_heatmap", "sweep_chart"]
 
-#: Columns `sweep_chart` reads from a sweep frame (`run_sweep`).
-SWEEP_COLUMNS = ["scenario", "status", "shortfall_index", "objective_value", "total_cost",
-                 "max_burden", "solve_seconds"]
-#: Columns `frontier_chart` reads from a frontier frame (`frontier`).
-FRONTIER_COLUMNS = ["eps", "deviation", "total_cost", "max_burden"]
-
 _BURDEN_COLOR = "#4C72B0"
 _FAIR_COLOR = "#C44E52"
 _TOP_MARGINAL = 15

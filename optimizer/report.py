@@ -86,8 +86,6 @@ NUMBER_FORMATS = {
     "variables": COUNT, "constraints": COUNT, "members_at_cap": COUNT,
 }
 
-#: The unit of `objective_value` follows the objective.
-OBJECTIVE_FORMATS = {"min_cost": MONEY, "min_deviation": MONEY, "min_max_burden": PERCENT}
 #: The unit of a stage's optimum follows what the stage minimises.
 STAGE_FORMATS = {"shortfall_index": "0.0000", "total_cost": MONEY, "deviation": MONEY,
                  "max_burden": PERCENT}

@@ -187,7 +187,7 @@ class Resolver:
     and is solved again cold, and among alternative optima the one found may depend on the
     cases before. `warm_start=False`: each case starts cold (the solver's basis cleared) and
     runs its stages on one instance, the path `solve` takes, so the answer does not depend on
-    the cases solved before; several times slower (benchmarks/README.md, "Certified optima").
+    the cases solved before, at a cost in time (benchmarks/README.md, "Certified optima").
 
     `tables`: True, every table; "deterrence" (what a sweep stores), the summary, stages,
     members and deterrence tables, without marginal costs; False, the summary, stages and

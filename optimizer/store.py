@@ -2,12 +2,12 @@
 
 Each finished scenario is committed at once, in one transaction (WAL journal), keyed by a
 hash of the input's content and the scenario's overrides, so a re-run skips what is done and
-no scenario is stored twice. Each scenario solved since the store had a `targets` table keeps
-every target's shortfall there (a store from before reads as it did: its scenarios simply have
-no target rows, and the sweep workbook says so). A lock file next to the store (an OS advisory
-lock, released by the kernel when the process dies, even by SIGKILL) keeps two sweeps from
-writing one store; a sweep that ends removes it (one killed leaves it, harmless: the next
-sweep takes it).
+no scenario is stored twice. Each scenario keeps every target's shortfall in the `targets`
+table; a store written without that table still reads (the table is added when it is opened,
+the scenarios already in it have no target rows, and the sweep workbook says so). A lock file
+next to the store (an OS advisory lock, released by the kernel when the process dies, even by
+SIGKILL) keeps two sweeps from writing one store; a sweep that ends removes it (one killed
+leaves it, harmless: the next sweep takes it).
 """
 
 from __future__ import annotations

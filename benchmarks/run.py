@@ -252,7 +252,7 @@ def whole_processes(path: Path, repeat: int, tmp: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sweep throughput (placeholder until optimizer.sweep lands)
+# Sweep throughput (reported as not available when the sweep cannot run)
 
 
 def sweep_available() -> bool:
@@ -486,7 +486,7 @@ def main(argv=None) -> int:
                                                            time_limit=args.time_limit)
         try:
             rate = sweep_throughput(nato)
-        except Exception as error:  # noqa: BLE001 - the sweep code is still being written
+        except Exception as error:  # noqa: BLE001 - a failed sweep is reported, not raised
             console.print(f"sweep throughput: not yet available ({type(error).__name__}: "
                           f"{error})")
         else:

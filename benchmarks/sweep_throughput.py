@@ -1,4 +1,4 @@
-"""Sweep throughput (issues 4 and 5): a `targets.scale` grid on a generated NATO-size LP,
+"""Sweep throughput: a `targets.scale` grid on a generated NATO-size LP,
 in-place re-solves against rebuild-per-scenario, one worker against two, the process pool
 against a Dask LocalCluster; and the share of a sweep's time spent outside HiGHS.
 

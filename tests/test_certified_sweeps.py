@@ -138,7 +138,7 @@ def test_pool_dask_local_and_a_real_cluster_give_the_same_table(tmp_path):
     pytest.importorskip("distributed")
     if not Path(DASK).exists():
         pytest.skip("the dask command is not installed")
-    case = _case("small_5008.xlsx")  # robust, min_max_burden: the mixed grid of the issue
+    case = _case("small_5008.xlsx")  # robust; GRID mixes min_cost and min_max_burden
     pool = run_sweep(case, workers=2, grid=GRID)
     local = run_sweep(case, workers=2, scheduler="local", grid=GRID)
     address, processes = _dask_cluster(tmp_path)

@@ -50,7 +50,7 @@ def test_time_limit_with_a_plan_keeps_it_and_stays_within_the_limit():
 
 def test_an_exception_inside_a_worker_becomes_an_error_row():
     inputs = read_inputs(ROOT / "inputs" / "tiny.xlsx")
-    broken = dataclasses.replace(inputs, tables={})  # every override now fails in the worker
+    broken = dataclasses.replace(inputs, tables={})  # so every override fails in the worker
     row = run_scenario(broken, Scenario("x", (("targets.scale", "2"),)), "k", 0)
     assert row["status"] == "error" and "Error" in row["message"] and row["members"] == []
     rows = []

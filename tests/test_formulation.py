@@ -75,9 +75,10 @@ def test_fairness_and_deviation_rows_stay_sparse():
 
 
 def test_mip_presolve_keeps_the_true_optimum():
-    """HiGHS 1.16's MIP presolve (dominated/forcing columns) returned max burden 0.05 here
-    once the stage-1 row was present; the LP relaxation, presolve off and the min_deviation
-    plan all show 0.045173 is reachable. The adapter turns those two rules off for MIPs."""
+    """HiGHS 1.16's MIP presolve (dominated/forcing columns) returns max burden 0.05 here,
+    with the stage-1 bound row in the model; the LP relaxation, presolve off and the
+    min_deviation plan all show 0.045173 is reachable. The adapter turns those two rules off
+    for MIPs."""
     from optimizer import solve
 
     inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx")

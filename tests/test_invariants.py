@@ -24,8 +24,8 @@ from optimizer import solve
 from optimizer.inputs import inputs_from_frames
 
 SOLVED = ("optimal", "optimal_with_shortfall")
-# Cases are small by construction; shrinking a failure costs minutes of solves, so the
-# first failing example is reported as drawn.
+# Cases are small by construction; shrinking a failure takes many solves, so the first
+# failing example is reported as drawn.
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate]
 T0 = 2026
 

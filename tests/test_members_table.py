@@ -62,7 +62,7 @@ def _members_table_reference(inputs, layout, x: np.ndarray) -> pd.DataFrame:
 
 
 def assert_same_table(inputs, layout, x: np.ndarray) -> pd.DataFrame:
-    """The new table equals the reference's exactly, NaN for NaN and bit for bit."""
+    """`members_table` equals the reference's table exactly, NaN for NaN and bit for bit."""
     new = members_table(inputs, layout, x)
     old = _members_table_reference(inputs, layout, x)
     assert_frame_equal(new, old, check_exact=True)
@@ -230,7 +230,7 @@ def test_no_cap_no_personnel_figure_and_zero_gdp():
 
 
 def test_nonfinite_solution_entries():
-    # NaN counts as no cost (the old merge's fillna), infinities flow through the totals
+    # NaN counts as no cost (the reference merge's fillna), infinities flow through the totals
     inputs = read(ROOT / "inputs" / "alliance.xlsx")
     layout = formulate(inputs)
     n = len(layout.member_years)

@@ -114,7 +114,7 @@ def test_report_killed_mid_write_leaves_the_previous_complete_file(tmp_path):
         try:
             first = writer.stdout.readline()  # the loop runs: the next save has begun
             assert first.strip() == "1", "the writer died before its first report"
-            time.sleep(rng.uniform(0.0, 0.5))  # about two saves of this report
+            time.sleep(rng.uniform(0.0, 0.5))  # a kill within the first saves of this report
         finally:
             writer.kill()  # SIGKILL
             writer.wait()

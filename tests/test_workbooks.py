@@ -108,7 +108,7 @@ def test_a_store_from_before_targets_were_kept_still_writes_its_workbook(tmp_pat
     out = tmp_path / "old.xlsx"
     run_sweep(inputs, out=out, workers=1, grid=[("targets.scale", ["1", "3"])])
     store = out.with_suffix(".sqlite")
-    with sqlite3.connect(store) as db:  # the store as the previous version wrote it
+    with sqlite3.connect(store) as db:  # a store without the targets table
         db.execute("DROP TABLE targets")
     out.unlink()
     table = run_sweep(inputs, out=out, workers=1, grid=[("targets.scale", ["1", "3"])])

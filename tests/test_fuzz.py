@@ -218,7 +218,7 @@ def test_one_corrupted_cell_long_run(tmp_path, case):
 @pytest.mark.parametrize("case", [
     ("members", 2, "gdp", "huge", 1e308),
     ("members", 3, "member", "unicode", "ALPHA"),          # a duplicate, case-insensitively
-    ("members", 2, "member", "unicode", "Ωmega"),          # the inventory names a member that is gone
+    ("members", 2, "member", "unicode", "Ωmega"),          # the inventory names a lost member
     ("members", 2, "cap_gdp_share", "larger", 0.015),      # below the 2027 commitment's floor
     ("commitments", 2, "floor_gdp_share", "larger", 0.9),  # above the member's cap
     ("targets", 4, "year", "duplicate", 2026),             # land/east/2026 twice

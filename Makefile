@@ -38,7 +38,7 @@ test: $(STAMP) solvers
 test-all: $(STAMP) solvers
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m ''
 
-# the figures of issue 5 (about an hour here): steps and whole processes against the direct
+# the benchmark figures (about an hour here): steps and whole processes against the direct
 # build, the routes into HiGHS, sweep throughput and the share of a sweep outside HiGHS
 BENCH_CASES := .bench-cases
 bench: $(STAMP)

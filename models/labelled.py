@@ -195,6 +195,12 @@ class Formulation:
         self.stages: list[str] = []
         self.bound_owner: dict[str, str] = {}  # variable -> family whose bounds it carries
         self.model = None  # the Pyomo model built from this formulation, if any
+        # set by `models.pyomo_model` with the model: its variables and constraints in the
+        # matrices' order, the stage objectives' expressions and the components' names
+        self.model_columns: list | None = None
+        self.model_rows: list | None = None
+        self.model_objectives: dict | None = None
+        self.model_signature: frozenset | None = None
         self._arrays: list | None = None
 
     # -- building, by `models.formulate` -------------------------------------------------------

@@ -20,6 +20,9 @@ def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[s
         if block is None:
             limits.append(("your constraint", _own_row(compiled, int(row))))
             continue
+        if len(compiled.block_rows(name)) != block.size:  # the analyst deactivated some
+            limits.append(("the row", _own_row(compiled, int(row))))
+            continue
         explain = getattr(family(block.family), "explain", None)
         reason = explain(name, block.labels.iloc[index], formulation, currency) \
             if explain else None

@@ -43,7 +43,7 @@ if what == "solve":
     print(json.dumps({{"seconds": time.perf_counter() - started, "status": result.status,
                       "value": result.summary["total_cost"]}}))
 else:
-    from optimizer.solve import Resolver
+    from optimizer.stages import Resolver
     resolver = Resolver(tables="deterrence", warm_start=warm)
     resolver.solve(inputs.with_overrides({{"targets.scale": "0.79"}}))  # the first load
     cases = [inputs.with_overrides({{"targets.scale": f"{{0.8 + k * 0.004:.3f}}"}})

@@ -8,7 +8,7 @@ variables defined by one equality row each; commitments and personnel as the bou
 Rows: robust links, deterrence, persons / cost / total definitions, equipment inventory,
 fairness band, ramp and baseline, max-burden and deviation rows. The stages, the "keep stage
 k" rows and the marginal costs (duals of the deterrence rows in the cost stage; for a MIP the
-LP with the integers fixed) are done as `optimizer/solve.py` does them.
+LP with the integers fixed) are done as `optimizer/stages.py` does them.
 
 End to end (what `benchmarks/run.py` times against `burden solve`):
 

@@ -29,7 +29,7 @@ def case_ranges(path) -> list[tuple]:
     """(stage, view, kind, (smallest, largest)) for every stage of the case."""
     from optimizer import read_inputs
     from optimizer.highs_adapter import HighsSession, coefficient_ranges
-    from optimizer.solve import compile_layout, formulate
+    from optimizer.stages import compile_layout, formulate
 
     layout = formulate(read_inputs(path))
     compiled = compile_layout(layout)

@@ -60,7 +60,7 @@ def log(text: str) -> None:
 
 
 def burden_steps(path, times):
-    """burden's solve, step by step (as `optimizer/solve.py` runs it)."""
+    """burden's solve, step by step (as `optimizer/stages.py` runs it)."""
     import numpy as np
     from direct_highs import solver_work
 

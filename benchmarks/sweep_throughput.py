@@ -11,7 +11,7 @@ against a Dask LocalCluster; and the share of a sweep's time spent outside HiGHS
 Each configuration runs `optimizer.run_sweep` on the same grid (factors 0.8, 0.804, ...; each
 scenario differs from the one before only in numbers) and prints scenarios per second,
 wall-clock from the call to the table (pool start-up included). "persistent" is the default
-sweep (each worker re-solves on its loaded HiGHS instances, `optimizer.solve.Resolver`);
+sweep (each worker re-solves on its loaded HiGHS instances, `optimizer.stages.Resolver`);
 "fresh" is `run_sweep(persistent=False)` / `burden sweep --fresh` (every scenario formulated,
 loaded and solved from scratch), run on fewer scenarios because it is slow.
 

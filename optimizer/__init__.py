@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 #: Each public name and the module that defines it (a bare name: a submodule of this one).
 _API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
         "inputs_from_frames": "inputs", "read_inputs": "inputs", "write_report": "report",
-        "Result": "result", "shapley": "shapley", "solve": "solve", "run_sweep": "sweep",
+        "Result": "result", "shapley": "coalitions", "solve": "stages", "run_sweep": "sweep",
         "frontier": "tradeoff", "build_model": "models", "formulate": "models"}
 _OUTSIDE = {"models"}  # modules outside this package
 
@@ -39,9 +39,9 @@ __all__ = ["InputError", "Inputs", "Problem", "Result", "build_model", "formulat
 
 
 class _Package(types.ModuleType):
-    """The package, whose API names are looked up in their submodules when first asked for.
-    `solve` and `shapley` name functions, not the submodules of the same name: importing a
-    submodule does not rebind them."""
+    """The package, whose API names are looked up in their modules when first asked for. No
+    API name is also a submodule's (tests/test_docs.py): `optimizer.solve` is the function,
+    `optimizer.stages` its module."""
 
     def __getattr__(self, name):
         if name not in _API:
@@ -51,12 +51,6 @@ class _Package(types.ModuleType):
         value = getattr(importlib.import_module(module), name)
         types.ModuleType.__setattr__(self, name, value)
         return value
-
-    def __setattr__(self, name, value):
-        if name in _API and isinstance(value, types.ModuleType) and \
-                value.__name__ == f"{self.__name__}.{name}":
-            return  # the import system binding a submodule: the function keeps the name
-        super().__setattr__(name, value)
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(_API))

@@ -545,8 +545,8 @@ def shapley(input_path, samples, seed, exact, workers, scheduler, output, overri
       burden shapley case.xlsx --samples 500 --seed 1
       burden shapley case.xlsx --exact     # every coalition (up to 10 members)
     """
-    from .shapley import EXACT_LIMIT, ShapleyError
-    from .shapley import shapley as run_shapley
+    from .coalitions import EXACT_LIMIT, ShapleyError
+    from .coalitions import shapley as run_shapley
     from .store import StoreLocked
     from .sweep import console_progress
 

@@ -130,7 +130,7 @@ _RESOLVERS: dict = {}
 
 
 def _resolver(inputs):
-    from .solve import Resolver
+    from .stages import Resolver
 
     if inputs.sha256 not in _RESOLVERS:
         _RESOLVERS.clear()
@@ -144,7 +144,7 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
     `persistent`: re-use this process's solver when only numbers change. `extra`: a
     function called on the scenario's Pyomo model (`build_model`) before it is solved, with
     the analyst's own constraints; `solver`: as `solve` takes it."""
-    from .solve import solve
+    from .stages import solve
 
     started = time.perf_counter()
     row = {"key": key, "position": position, "scenario": scenario.name,

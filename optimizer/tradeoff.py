@@ -30,7 +30,7 @@ def frontier(inputs, points: int = 11, extra=None) -> pd.DataFrame:
     """
     from .extract import members_table
     from .highs_adapter import HighsSession
-    from .solve import compile_layout, formulate
+    from .stages import compile_layout, formulate
 
     if points < 2:
         raise ValueError("a frontier needs at least 2 points")

@@ -20,7 +20,7 @@ import pytest
 from optimizer import build_model, read_inputs, solve, write_report
 from optimizer.headers import internal_names
 from optimizer.result import CONSTRAINT_COLUMNS
-from optimizer.solve import as_built
+from optimizer.stages import as_built
 from optimizer.store import Store
 from optimizer.sweep import run_sweep
 from optimizer.tradeoff import frontier

@@ -124,7 +124,7 @@ def test_a_wrong_answer_from_the_solver_is_caught_and_solved_again():
     costs are still far from right and calls it optimal: the certificate rejects the answer
     (its duals prove nothing) and the next route gives a certified one, the true optimum."""
     from optimizer.highs_adapter import HighsSession
-    from optimizer.solve import compile_layout, formulate
+    from optimizer.stages import compile_layout, formulate
 
     compiled = compile_layout(formulate(_tiny()))
     costs = compiled.objectives["total_cost"]

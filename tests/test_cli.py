@@ -455,7 +455,7 @@ def test_set_and_time_limit_reach_every_solving_command(tmp_path):
 
 def test_shapley_exact_equals_the_enumeration(tmp_path):
     from optimizer import read_inputs
-    from optimizer.shapley import shapley_exact
+    from optimizer.coalitions import shapley_exact
 
     expected = shapley_exact(read_inputs(TINY))
     done = burden(tmp_path, "shapley", TINY, "--exact", "--workers", "1", "--json")

@@ -104,3 +104,17 @@ def test_the_modules_import_one_way_with_no_circle_but_the_known_one():
     circles = {tuple(sorted((a, b))) for a in graph for b in graph[a]
                if b in graph and b != a and reaches(b, a, set())}
     assert circles <= {("optimizer.inputs", "optimizer.scenario")}, sorted(circles)
+
+
+def test_no_api_name_is_also_a_submodule():
+    """`optimizer.<name>` is one thing: an API function or class never shares its name with a
+    module of the package (importing the module would rebind the name)."""
+    import optimizer
+
+    clashes = [name for name in optimizer._API if (ROOT / "optimizer" / f"{name}.py").exists()]
+    assert not clashes
+    import optimizer.coalitions  # noqa: F401
+    import optimizer.stages  # noqa: F401
+
+    assert callable(optimizer.solve) and callable(optimizer.shapley)
+    assert optimizer.coalitions.shapley_exact and optimizer.stages.Resolver

@@ -19,7 +19,7 @@ from optimizer import read_inputs, solve
 from optimizer.extract import AT_LIMIT, _year_totals, component, members_table
 from optimizer.inputs import InputError
 from optimizer.result import MEMBER_COLUMNS
-from optimizer.solve import formulate
+from optimizer.stages import formulate
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
@@ -160,7 +160,7 @@ def test_solved_plans_give_the_reference_table(name, monkeypatch):
         return seen[-1]
 
     # the module, not the function `optimizer.solve` that the package exports
-    monkeypatch.setattr(importlib.import_module("optimizer.solve"), "members_table",
+    monkeypatch.setattr(importlib.import_module("optimizer.stages"), "members_table",
                         recorded)
     result = solve(read(path))
     assert result.solved and len(seen) == 1

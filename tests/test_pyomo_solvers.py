@@ -170,7 +170,7 @@ def test_the_model_is_left_as_it_was_given(solver, own_duals):
     from models import build_model
     from optimizer.highs_adapter import compile_model
     from optimizer.pyomo_solvers import PyomoSession
-    from optimizer.solve import solve_compiled
+    from optimizer.stages import solve_compiled
 
     inputs = read_inputs(REFERENCE / "small_5005.xlsx")  # a MIP: integrality is put on
     model = build_model(inputs)

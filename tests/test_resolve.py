@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimizer import read_inputs, solve
-from optimizer.solve import Resolver
+from optimizer.stages import Resolver
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
@@ -110,7 +110,7 @@ def test_keep_rows_are_edited_in_place_with_the_new_objective():
     import numpy as np
 
     from optimizer.highs_adapter import HighsSession, assemble
-    from optimizer.solve import formulate
+    from optimizer.stages import formulate
 
     base = read_inputs(ROOT / "inputs" / "tiny.xlsx")
     first, second = (assemble(formulate(base.with_overrides({"targets.scale": s})))
@@ -185,7 +185,7 @@ def test_kept_structure_gives_the_formulation_of_each_case_alone(name):
 
     from models import StructureCache
     from optimizer.highs_adapter import assemble
-    from optimizer.solve import formulate
+    from optimizer.stages import formulate
 
     base = read_inputs(ALLIANCE if name == "alliance" else REFERENCE / name)
     first = base.members.index[0]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from optimizer import read_inputs, solve
 from optimizer.inputs import inputs_from_frames
-from optimizer.solve import compile_layout, formulate
+from optimizer.stages import compile_layout, formulate
 
 pytest.importorskip("pyscipopt", reason="the pyscipopt wheel (SCIP) is a dev dependency")
 

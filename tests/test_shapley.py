@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 
 from optimizer import shapley, solve
+from optimizer.coalitions import coalition_value, shapley_exact
 from optimizer.headers import internal_names
 from optimizer.inputs import inputs_from_frames
-from optimizer.shapley import coalition_value, shapley_exact
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "inputs" / "tiny.xlsx"

@@ -61,7 +61,7 @@ def coalition_overrides(inputs, members_in: Iterable[str]) -> tuple[tuple[str, s
 def _stage_one(case) -> tuple[str, float | None, str]:
     """Minimise the shortfall index of `case` (shortfall allowed): (status, SI*, message)."""
     from .highs_adapter import HighsSession
-    from .solve import compile_layout, formulate
+    from .stages import compile_layout, formulate
 
     compiled = compile_layout(formulate(case))
     session = HighsSession(compiled, mip_gap=case.settings.mip_gap)
@@ -291,7 +291,7 @@ def _exact_table(inputs, members, value, W, out, counts) -> pd.DataFrame:
 def _shares_table(inputs, members, phi, error, grand, W) -> tuple[pd.DataFrame, list[str]]:
     """The output table: Shapley values and shares beside fair share and cost share (from a
     full solve of the grand coalition)."""
-    from .solve import solve
+    from .stages import solve
 
     notes = []
     undefined = abs(grand) <= EFFICIENCY_TOLERANCE * max(1.0, abs(W))

@@ -75,6 +75,8 @@ def constraints_table(model, formulation, compiled, duals) -> pd.DataFrame:
                 "index": "" if index is None else str(index),
                 "body": body, "lower": lower, "upper": upper,
                 "slack": min(body - lower, upper - body), "dual": dual})
+    for record in records:
+        record["dual"] += 0.0  # -0.0 (a solver's sign on a zero dual) shown as 0
     if not records:
         return empty_frame(CONSTRAINT_COLUMNS)
     return pd.DataFrame(records, columns=CONSTRAINT_COLUMNS)

@@ -417,8 +417,11 @@ def constraints_sheet(wb: Workbook, result: Result) -> None:
     """The analyst's own constraints (a model changed in Pyomo), only when there are any."""
     if not len(result.constraints):
         return
-    new_table_sheet(wb, "your constraints", result.constraints, CONSTRAINT_COLUMNS,
-                    currency_of(result))
+    # a side without a bound is a blank cell; values to a hundredth (the cells hold them all)
+    table = result.constraints.replace([np.inf, -np.inf], np.nan)
+    new_table_sheet(wb, "your constraints", table, CONSTRAINT_COLUMNS, currency_of(result),
+                    formats=dict.fromkeys(["body", "lower", "upper", "slack", "dual"],
+                                          QUANTITY))
 
 
 def sources_sheet(wb: Workbook, result: Result) -> None:

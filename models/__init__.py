@@ -37,6 +37,7 @@ def formulate(inputs, cache: StructureCache | None = None) -> Formulation:
     settings = inputs.settings
     sets = index_sets(inputs, cache)
     formulation = Formulation(sets, settings, cache)
+    formulation.inputs = inputs
     for family in FAMILIES:
         if hasattr(family, "variables"):
             formulation.declare(family.variables(sets, settings), family.FAMILY,

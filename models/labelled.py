@@ -73,11 +73,6 @@ class Labels:
         return self.frame().iloc
 
 
-def label_frame(labels) -> pd.DataFrame:
-    """A block's labels as a frame."""
-    return labels.frame() if isinstance(labels, Labels) else labels
-
-
 @dataclass(eq=False)
 class Variable:
     """A block of columns, one per row of `labels` (a frame, or `Labels`). `codes`: the integer code of each label
@@ -195,6 +190,7 @@ class Formulation:
         self.stages: list[str] = []
         self.bound_owner: dict[str, str] = {}  # variable -> family whose bounds it carries
         self.model = None  # the Pyomo model built from this formulation, if any
+        self.inputs = None  # the `Inputs` formulated (set by `models.formulate`)
         # set by `models.pyomo_model` with the model: its variables and constraints in the
         # matrices' order, the stage objectives' expressions and the components' names
         self.model_columns: list | None = None
@@ -246,9 +242,6 @@ class Formulation:
         """Global column numbers of positions within variable block `name`."""
         return self.variables[name].column(positions)
 
-    def has(self, name: str) -> bool:
-        return name in self.variables
-
     @property
     def offsets(self) -> dict:
         return {name: v.offset for name, v in self.variables.items()}
@@ -294,11 +287,6 @@ class Formulation:
     def objective_specs(self) -> dict:
         """name -> (columns, coefficients) of every stage objective."""
         return {name: (o.columns, o.coefficients) for name, o in self.objectives.items()}
-
-    @property
-    def families(self) -> dict:
-        """Row block name -> the family that adds it."""
-        return {name: b.family for name, b in self.blocks.items()}
 
     def variable_at(self, column: int) -> tuple[Variable, int] | None:
         """The variable block holding a global column, and the position within it."""

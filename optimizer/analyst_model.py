@@ -22,7 +22,7 @@ def as_built(model) -> bool:
 
     from models.pyomo_model import signature
 
-    from .highs_adapter import _variable_bounds
+    from .highs_adapter import variable_bounds
 
     f = model.formulation
     if signature(model) != f.model_signature:
@@ -35,7 +35,7 @@ def as_built(model) -> bool:
         objective = getattr(model, name)
         if objective.expr is not expression or objective.sense != pyo.minimize:
             return False
-    lower, upper, integer = _variable_bounds(f.model_columns)
+    lower, upper, integer = variable_bounds(f.model_columns)
     return (np.array_equal(lower, f.lower) and np.array_equal(upper, f.upper)
             and np.array_equal(integer, f.integer))
 

@@ -261,7 +261,7 @@ def compile_model(model) -> CompiledModel:
         count = counts.get(name, 0)
         blocks.append((name, start, count))
         start += count
-    lower, upper, integer = _variable_bounds(variables)
+    lower, upper, integer = variable_bounds(variables)
     unit = np.concatenate([formulation.column_unit, np.ones(len(extra))])
     return CompiledModel(matrix=_canonical(matrix), row_lower=row_lower, row_upper=row_upper,
                          col_lower=lower, col_upper=upper, integer=integer,
@@ -270,7 +270,7 @@ def compile_model(model) -> CompiledModel:
                          rows=[row.constraint for row in info.rows])
 
 
-def _variable_bounds(variables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def variable_bounds(variables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper bounds (fixed variables: their value) and integrality of Pyomo
     variables."""
     n = len(variables)
@@ -359,6 +359,13 @@ class Scaling:
         scaled.data = scaled.data * self.row[scaled.indices] * self.column[
             _entry_columns(scaled)]
         return scaled
+
+    def held(self, compiled: CompiledModel) -> tuple:
+        """The model as the solver holds it: (matrix, row_lower, row_upper, col_lower,
+        col_upper), scaled; `LinearProgram(*held)` is what its certificates read."""
+        return (self.matrix(compiled.matrix), compiled.row_lower * self.row,
+                compiled.row_upper * self.row, compiled.col_lower / self.column,
+                compiled.col_upper / self.column)
 
     def coefficient(self, row: int, column: int, value: float) -> float:
         return value * self.row[row] * self.column[column]
@@ -471,12 +478,8 @@ class HighsSession:
     def _scale(self, compiled: CompiledModel) -> None:
         """The model as HiGHS holds it (`Scaling`): matrix and bounds, kept for the
         certificate, which is computed on them and the solver's scaled answer."""
-        scaling = self.scaling
-        self.matrix = scaling.matrix(compiled.matrix)
-        self.col_lower = compiled.col_lower / scaling.column
-        self.col_upper = compiled.col_upper / scaling.column
-        self.row_lower = compiled.row_lower * scaling.row
-        self.row_upper = compiled.row_upper * scaling.row
+        (self.matrix, self.row_lower, self.row_upper, self.col_lower,
+         self.col_upper) = self.scaling.held(compiled)
         self._program = None  # made for the first certificate of this model
 
     @property

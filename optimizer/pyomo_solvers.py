@@ -145,10 +145,7 @@ class PyomoSession:
         self.run_seconds = 0.0  # wall-clock seconds inside the solver's `solve`
         self.opt = _factory(solver)
         self.scaling = Scaling(compiled)
-        self.program = LinearProgram(
-            self.scaling.matrix(compiled.matrix), compiled.row_lower * self.scaling.row,
-            compiled.row_upper * self.scaling.row, compiled.col_lower / self.scaling.column,
-            compiled.col_upper / self.scaling.column)
+        self.program = LinearProgram(*self.scaling.held(compiled))
         self.rows = compiled.rows
         self._block = None  # the temporary block: objective, keep rows, dual suffix
         self._keeps: list[tuple[np.ndarray, float]] = []  # (costs, bound) of each keep row

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from . import __version__ as VERSION
+from .analyst_model import as_built, constraints_table, load_plan
 from .brief import brief_lines
 from .certificate import FIRST_ROUTE
 from .conflicts import describe_rows
@@ -76,11 +77,11 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
         check_solver(solver)
     if model is not None:
         _check_model(model, inputs)
+    own = model  # the analyst's model, which takes the plan and whose rows are reported
     if model is None and (engine == "pyomo" or solver != "highs"):
         from models import build_model
 
         model = build_model(inputs)
-    given = model
     if model is not None and solver == "highs" and engine == "matrix" and as_built(model):
         formulation, model = model.formulation, None  # nothing added: the matrix route
     elif model is not None:
@@ -106,9 +107,8 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
 
             session = PyomoSession(model, compiled.variables, compiled, solver,
                                    mip_gap=inputs.settings.mip_gap)
-    result = solve_compiled(inputs, formulation, compiled, session, started, model=model,
-                            solver=solver,
-                            plan_into=given.formulation.model_columns if given else None)
+    result = solve_compiled(inputs, formulation, compiled, session, started, model=own,
+                            solver=solver)
     if solver != "highs":  # a stage counts as solved by a second route when HiGHS proved it
         result.summary["second_routes"] = int((result.stages["route"] != solver).sum())
     return result
@@ -122,6 +122,8 @@ def _check_model(model, inputs) -> None:
     from models import stage_plan
     from models.sets import index_sets
 
+    if formulation.inputs is inputs:  # built from these very inputs (a sweep's `extra`)
+        return
     sets, built = index_sets(inputs), formulation.sets
     differs = [name for name in ("members", "capabilities", "regions", "years",
                                  "equipment_types") if getattr(sets, name) != getattr(built, name)]
@@ -135,14 +137,6 @@ def _check_model(model, inputs) -> None:
             f"the model was built for the stages {', '.join(formulation.stages)}, these "
             f"settings solve {', '.join(stage_plan(inputs.settings))}: build the model "
             "from the inputs with these settings")
-
-
-def as_built(model) -> bool:
-    """Is `model` exactly as `build_model` made it (no component added or removed, every
-    row active, no bound, domain or fixing changed, the objectives as built)?"""
-    from .analyst_model import as_built as unchanged
-
-    return unchanged(model)
 
 
 def formulate(inputs, engine: str = "matrix", cache=None):
@@ -232,22 +226,21 @@ class Resolver:
 
 
 def solve_compiled(inputs, layout, compiled, session, started, tables: bool = True,
-                   model=None, solver: str = "highs", plan_into=None) -> Result:
+                   model=None, solver: str = "highs") -> Result:
     """The lexicographic stages on a loaded session (a `HighsSession`, `StageSessions` or
     `PyomoSession`), then the extraction (`tables=False`: summary, stages and members only).
-    `model`: the Pyomo model `compiled` was compiled from, when it was (its own rows are
-    reported and its variables take the plan). `plan_into`: Pyomo variables in the
-    compiled columns' order that take the plan (a model given as built)."""
+    `model`: the analyst's Pyomo model (built by `build_model`, compiled into `compiled`
+    or, as built, formulated alone): its variables take the plan and, when it was compiled,
+    its own rows are reported."""
     session.start()
     try:
-        return _stages(inputs, layout, compiled, session, started, tables, model, solver,
-                       plan_into)
+        return _stages(inputs, layout, compiled, session, started, tables, model, solver)
     finally:
         session.finish()
 
 
 def _stages(inputs, layout, compiled, session, started, tables, model=None,
-            solver="highs", plan_into=None) -> Result:
+            solver="highs") -> Result:
     import pandas as pd
 
     settings = inputs.settings
@@ -326,14 +319,11 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
     )
     constraints = None
     if model is not None:
-        from .analyst_model import constraints_table, load_plan
-
-        load_plan(compiled.variables, compiled.integer, x)
-        constraints = constraints_table(model, layout, compiled, cost_duals)
-    elif plan_into is not None:
-        from .analyst_model import load_plan
-
-        load_plan(plan_into, compiled.integer, x)
+        compiled_from_model = compiled.variables is not None
+        load_plan(compiled.variables if compiled_from_model else layout.model_columns,
+                  compiled.integer, x)
+        if compiled_from_model:
+            constraints = constraints_table(model, layout, compiled, cost_duals)
     result = Result(status=status, summary=summary, stages=stage_table, members=members,
                     allocation=allocation, deterrence=deterrence,
                     settings=settings.as_table(), conflicts=[], warnings=warnings,

@@ -8,7 +8,8 @@
 
 The solver minimises them one stage at a time and after each stage adds the row "keep stage
 k": `objective_k <= value_k * (1 + 1e-6) + 1e-9`. Stages, by `objective` (`tie_break`
-fair_share adds the last stage, except for min_deviation):
+fair_share adds the last stage, except for min_deviation; `tie_break` previous_plan puts the
+stage `previous_plan` (models/stability.py) before it, for every objective):
 
 | objective | stages |
 |---|---|
@@ -41,7 +42,10 @@ def stage_plan(settings) -> list[str]:
         stages += ["max_burden", "total_cost"]
     else:
         stages += ["deviation", "total_cost"]
-    if settings.tie_break == "fair_share" and settings.objective != "min_deviation":
+    if settings.tie_break == "previous_plan":
+        stages += ["previous_plan"]
+    if settings.tie_break in ("fair_share", "previous_plan") and \
+            settings.objective != "min_deviation":
         stages += ["deviation"]
     return stages
 

@@ -32,7 +32,7 @@ SET_OF_VARIABLE = {"F": "cells", "P": "cells", "E": "units", "sigma": "targets",
                    "lam": "targets", "cost": "member_years", "persons": "member_years",
                    "dev": "member_years", "total": "T", "mu": "links"}
 #: the columns of a labels frame that name an element (others, such as target_row, refer)
-LABELS = ("member", "capability", "equipment", "region", "year")
+LABELS = ("rule", "member", "capability", "equipment", "region", "year")
 
 
 def label_keys(labels) -> list[str]:

@@ -19,20 +19,25 @@ from __future__ import annotations
 from . import (
     accounts,
     allocation,
+    categories,
     commitments,
     deterrence,
     equipment,
     fairness,
     objectives,
+    path,
     personnel,
     ramp,
+    rules,
+    stability,
 )
 
 FAMILIES = (allocation, deterrence, accounts, commitments, personnel, equipment, fairness,
-            ramp, objectives)
+            ramp, objectives, rules, categories, path, stability)
 
 #: the variable blocks in column order (a block absent from a case takes no columns)
-COLUMN_ORDER = ("F", "P", "E", "sigma", "cost", "persons", "total", "lam", "mu", "Z", "dev")
+COLUMN_ORDER = ("F", "P", "E", "sigma", "cost", "persons", "total", "lam", "mu", "Z", "dev",
+                "change")
 
 BY_NAME = {family.FAMILY: family for family in FAMILIES}
 

@@ -10,7 +10,9 @@ those integer codes with numpy (`np.repeat`, `np.tile`, table look-ups), and the
 | `M`, `C`, `G`, `T`, `K` | `members`, `capabilities`, `regions`, `years`, `equipment_types` | members, capabilities, targets (regions, years), equipment |
 | `(m,c,g,t)` with `allowed[m,g]` | `cells`: effect_f = rel*q*ef, effect_p = rel*q*ep, pcost | access, quality, capabilities, members |
 | `(m,k,g,t)` with `inv[m,k] > 0` | `units`: effect = rel*q*ek, ucost, crew, integer, inv | inventory, equipment |
-| `(m,t)` | `member_years`: gdp, lower, upper, avail, share, baseline | members, commitments, gdp |
+| `(m,t)` | `member_years`: gdp, lower, upper, avail, share, baseline, core_lower, related_upper, path_total, path_core, previous | members, commitments, gdp, previous, settings (path) |
+| `category[c]` | `related` (True: related, else core) | capabilities.category |
+| `r` | `rules` (as `Inputs.rules`) | rules |
 | `(c,g,t)` | `targets`: target, priority | targets |
 | `s[m,t]` | `shares` | settings.fair_share (optimizer/shares.py) |
 """
@@ -41,6 +43,9 @@ class IndexSets:
     units: pd.DataFrame  # member, equipment, capability, region, year, effect, ucost, ...
     targets: pd.DataFrame  # capability, region, year, target, priority
     shares: pd.DataFrame  # fair shares, index member, columns years
+    #: per capability (in `capabilities` order): True where its category is related
+    related: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    rules: pd.DataFrame | None = None  # `Inputs.rules`
     #: integer codes of the frames' key columns (a name's position in its set, -1 if in
     #: none): frame name -> {column: codes}; "pairs": the allowed (member, region) pairs
     codes: dict = field(default_factory=dict)
@@ -97,10 +102,14 @@ def index_sets(inputs, cache: StructureCache | None = None) -> IndexSets:
     codes = {"member_years": my_codes, "cells": cell_codes, "units": unit_codes,
              "targets": target_codes,
              "pairs": {key: cell_codes[key][one_per_pair] for key in ("member", "region")}}
+    category = inputs.capabilities["category"] if "category" in inputs.capabilities else \
+        pd.Series("core", index=inputs.capabilities.index)
     index = IndexSets(members=members, capabilities=capabilities, regions=regions,
                       years=years, equipment_types=sets["equipment"],
                       member_years=member_years, cells=cells, units=units, targets=targets,
-                      shares=shares, codes=codes, sizes=sizes)
+                      shares=shares, codes=codes, sizes=sizes,
+                      related=(category.to_numpy(object) == "related"),
+                      rules=inputs.rules)
     index.measure = units_of_measure(index)
     return index
 
@@ -124,15 +133,68 @@ def _member_years(inputs, sets, shares, per_member):
     if shares.index.tolist() != members or shares.columns.tolist() != years:
         shares = shares.reindex(index=members, columns=years)
     share = shares.to_numpy(float)
+    first = np.asarray(frame["year"]) == years[0]
+    settings = inputs.settings
+    baseline = per_member("baseline")[member]
+    path = {}
+    for name, share_of_gdp in (("path_total", settings.path_total_share),
+                               ("path_core", settings.path_core_share)):
+        path[name] = np.zeros(len(gdp)) if share_of_gdp is None or settings.path_year is None \
+            else path_shares(baseline, gdp, per_member("gdp_growth")[member], member,
+                             np.asarray(frame["year"], dtype=float), first, years[0],
+                             settings.path_year, share_of_gdp)
+    core = frame.get("core_floor_share", np.zeros(len(gdp)))
+    related = frame.get("related_cap_share", np.full(len(gdp), np.nan))
     frame.update(
         lower=np.maximum(np.asarray(frame["floor_share"], dtype=float) * gdp,
                          np.asarray(frame["pledge"], dtype=float)),
         upper=_fill(np.asarray(frame["cap_share"], dtype=float) * gdp, np.inf),
         avail=_fill(per_member("personnel_available")[member], 0.0),
         share=np.where(year >= 0, share[member, np.maximum(year, 0)], np.nan),
-        baseline=per_member("baseline")[member],
-        first=np.asarray(frame["year"]) == years[0])
+        baseline=baseline,
+        baseline_share=baseline_shares(baseline, gdp, per_member("gdp_growth")[member], member,
+                                       first),
+        first=first,
+        core_lower=np.asarray(core, dtype=float) * gdp,
+        related_upper=_fill(np.asarray(related, dtype=float) * gdp, np.inf),
+        **path,
+        previous=_previous_costs(inputs.previous, frame["member"], frame["year"]))
     return pd.DataFrame(frame), {"member": member, "year": year}
+
+
+def path_shares(baseline, gdp, growth, member, year, first, first_year, path_year,
+                target_share) -> np.ndarray:
+    """The path share `pi[m,t]` of each (member, year) row (docs/model.md, "The path"):
+    `b[m] = baseline[m] / gdp[m,tb]`, `gdp[m,tb] = gdp[m,t0] / (1 + gdp_growth[m])`,
+    `tb = t0 - 1`, `f(t) = min(1, (t - tb) / (Y - tb))`; `pi = P` where `b >= P`, else
+    `b + (P - b) f(t)`. A member without a baseline starts from 0."""
+    start = _fill(baseline_shares(baseline, gdp, growth, member, first), 0.0)
+    before = first_year - 1
+    progress = np.minimum(1.0, (year - before) / (path_year - before))
+    return np.where(start >= target_share, target_share,
+                    start + (target_share - start) * progress)
+
+
+def baseline_shares(baseline, gdp, growth, member, first) -> np.ndarray:
+    """`b[m] = baseline[m] / gdp[m,tb]` with `gdp[m,tb] = gdp[m,t0] / (1 + gdp_growth[m])`,
+    for each (member, year) row; NaN without a baseline."""
+    gdp_first = np.zeros(int(member.max()) + 1 if len(member) else 0)
+    gdp_first[member[first]] = np.asarray(gdp, dtype=float)[first]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return baseline * (1.0 + _fill(growth, 0.0)) / gdp_first[member]
+
+
+def _previous_costs(previous, members, years) -> np.ndarray:
+    """`prev[m,t]` for each (member, year) row; NaN where the previous plan has none."""
+    out = np.full(len(members), np.nan)
+    if previous is None or previous.empty:
+        return out
+    cost = dict(zip(zip(previous["member"].tolist(), previous["year"].tolist()),
+                    previous["cost"].tolist()))
+    for at, key in enumerate(zip(list(members), np.asarray(years).tolist())):
+        if key in cost:
+            out[at] = cost[key]
+    return out
 
 
 def _cell_structure(members, capabilities, regions, years, allowed):

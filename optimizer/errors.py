@@ -42,9 +42,6 @@ class Problem:
         return f"{', '.join(where)}: {found}expected {self.expected}"
 
 
-NOTHING = object()
-
-
 def _show(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "a blank cell"

@@ -23,7 +23,18 @@ import pandas as pd
 
 from .errors import NOTHING as _NOTHING
 from .errors import InputError, Problem
-from .schema import INF, SETTING_BY_KEY, SETTINGS, SHARE_RULES, SHEET_BY_NAME, SHEETS, Column
+from .schema import (
+    CATEGORIES,
+    INF,
+    MEASURES,
+    RULE_DIMENSIONS,
+    SETTING_BY_KEY,
+    SETTINGS,
+    SHARE_RULES,
+    SHEET_BY_NAME,
+    SHEETS,
+    Column,
+)
 
 ROW = "_row"  # the Excel row number of each raw record, kept beside the values
 
@@ -44,6 +55,10 @@ class Settings:
     max_growth: float | None = SETTING_BY_KEY["max_growth"].default
     allow_shortfall: bool = SETTING_BY_KEY["allow_shortfall"].default
     tie_break: str = SETTING_BY_KEY["tie_break"].default
+    path_year: int | None = SETTING_BY_KEY["path_year"].default
+    path_total_share: float | None = SETTING_BY_KEY["path_total_share"].default
+    path_core_share: float | None = SETTING_BY_KEY["path_core_share"].default
+    max_change: float | None = SETTING_BY_KEY["max_change"].default
     currency: str = SETTING_BY_KEY["currency"].default
     time_limit: float | None = SETTING_BY_KEY["time_limit"].default
     mip_gap: float = SETTING_BY_KEY["mip_gap"].default
@@ -65,13 +80,20 @@ class Inputs:
 
     - `members`: index member (sheet order); columns of the members sheet, defaults filled
       (`cap_gdp_share`, `baseline`, `population`, `personnel_cost` NaN where blank).
-    - `capabilities`: index capability; funding_effect, personnel_effect.
+    - `capabilities`: index capability; funding_effect, personnel_effect, category (core or
+      related).
     - `targets`: capability, region, year, target, priority (one row per target).
     - `equipment`: index equipment; capability, effect, unit_cost, crew, integer.
     - `inventory`, `access`, `quality`: long tables as in the workbook (names canonical).
     - `member_years`: index (member, year) over every member and planning year: gdp,
-      floor_share, cap_share (NaN: none), pledge (money) — growth paths, GDP overrides and
-      per-year commitments resolved.
+      floor_share, cap_share (NaN: none), pledge (money), core_floor_share,
+      related_cap_share (NaN: none) — growth paths, GDP overrides and per-year commitments
+      resolved.
+    - `rules`: one row a rule (`RULE_COLUMNS`): rule, measure, sense, value and share (NaN
+      where not given), per (a tuple of dimensions), the filters member, capability,
+      region, year (a tuple of canonical names, or None for all), row (its row in the sheet).
+    - `previous`: member, year, cost of the previous plan, for members in the members sheet
+      and planning years.
     - `tables`: each sheet as typed by validation (`_row` kept). `with_overrides` starts from
       them and takes a table it finds unchanged (the very object handed out) as validated
       already, so copy a table before editing it.
@@ -90,6 +112,8 @@ class Inputs:
     member_years: pd.DataFrame
     scenarios: pd.DataFrame
     sources: pd.DataFrame
+    rules: pd.DataFrame = field(default_factory=lambda: empty_rules())
+    previous: pd.DataFrame = field(default_factory=lambda: empty_previous())
     warnings: tuple[str, ...] = field(default_factory=tuple)
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     # what `with_overrides` may reuse: the typed tables as validated and the pieces built from
@@ -148,6 +172,21 @@ class Inputs:
         body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th>"
                        f"<td style='text-align:left'>{escape(v)}</td></tr>" for k, v in rows)
         return f"<table><caption>Inputs</caption>{body}</table>"
+
+
+RULE_COLUMNS = ["rule", "measure", "sense", "value", "share", "per", *RULE_DIMENSIONS, "row"]
+
+
+def empty_rules() -> pd.DataFrame:
+    """The `rules` table of a case without rules."""
+    return pd.DataFrame({c: pd.Series(dtype=float if c in ("value", "share") else
+                                      int if c == "row" else object) for c in RULE_COLUMNS})
+
+
+def empty_previous() -> pd.DataFrame:
+    """The `previous` table of a case without a previous plan."""
+    return pd.DataFrame({"member": pd.Series(dtype=object), "year": pd.Series(dtype="int64"),
+                         "cost": pd.Series(dtype=float)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -861,6 +900,24 @@ def _rows_from(table: pd.DataFrame, keep: list[int], convert: Mapping[str, type]
     return data if columns is not None else pd.DataFrame(data, index=labels)
 
 
+def _names_list(text) -> list[str]:
+    """A comma list as written in a rules cell: its items, stripped (blank: none)."""
+    if text is None:
+        return []
+    return [item.strip() for item in str(text).split(",") if item.strip()]
+
+
+_SENSES = {"<=": "<=", "=<": "<=", "\u2264": "<=", ">=": ">=", "=>": ">=", "\u2265": ">=",
+           "=": "=", "==": "="}
+
+
+def _sense(text) -> str | None:
+    """A rule's sense, `<=`, `>=` or `=` (None: not one of them)."""
+    if text is None:
+        return None
+    return _SENSES.get(str(text).strip())
+
+
 def _same_key(a: tuple, b: tuple) -> bool:
     """Whether two keys of a `_Case` piece name the same inputs: tables (and results of other
     pieces) the very same objects, anything else equal values of the same type."""
@@ -870,8 +927,10 @@ def _same_key(a: tuple, b: tuple) -> bool:
                    and type(x) is type(y) and x == y) for x, y in zip(a, b))
 
 
-_MEMBER_CHECKS = ("floor_gdp_share", "cap_gdp_share", "personnel_available", "personnel_cost")
-_MEMBER_PATHS = ("member", "gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share")
+_MEMBER_CHECKS = ("floor_gdp_share", "cap_gdp_share", "personnel_available", "personnel_cost",
+                  "core_floor_gdp_share")
+_MEMBER_PATHS = ("member", "gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share",
+                 "core_floor_gdp_share", "related_cap_gdp_share")
 
 
 @dataclass(frozen=True, eq=False)  # a piece's result: compared as the same object or not
@@ -1060,6 +1119,15 @@ class _Case:
             self.columns("members", ROW, *_MEMBER_PATHS), grid, gdp_rows, commitments),
             lambda: self._member_years(members, grid, gdp_rows, commitments))
         self._check_settings(members)
+        piece("check_categories", self.columns("capabilities", ROW, "category"),
+              lambda: self._check_categories(self.table("capabilities")))
+        rules = piece("rules", (typed("rules"), member_names, capability_names, region_names,
+                                years, *self.columns("members", "member", "absent"), access),
+                      lambda: self._rules(dict(member_names), dict(capability_names),
+                                          dict(region_names), years, members, access))
+        previous = piece("previous", (typed("previous"), member_names, years),
+                         lambda: self._previous(dict(member_names), years))
+        self._check_levers(years, previous, members)
 
         numbers = ("gdp", "gdp_growth", "population", "personnel_available", "personnel_cost",
                    "floor_gdp_share", "cap_gdp_share", "baseline", "reliability")
@@ -1068,8 +1136,9 @@ class _Case:
             index="equipment")
         capabilities = self.table("capabilities")
         capabilities_out = lambda: _rows_of(capabilities, ["capability"], dict.fromkeys(  # noqa: E731
-            [c for c in capabilities.columns if c not in (ROW, "capability")], float),
-            index="capability")
+            [c for c in capabilities.columns if c not in (ROW, "capability", "category")],
+            float), index="capability").assign(category=lambda table: [
+                str(c).lower() for c in table["category"].tolist()])
 
         # outputs: pieces too (no problems), each handed out as a copy of the one kept;
         # members and targets keyed on their columns (`rows_of`: a sweep edits a column)
@@ -1099,6 +1168,7 @@ class _Case:
         out.update({name: piece(f"{name}_out", (on,), compute)
                     for name, (compute, on) in outputs.items()})
         out = {name: table.copy() for name, table in out.items()}
+        out["rules"], out["previous"] = rules.copy(), previous.copy()
         tables = {name: table.copy() for name, table in self.typed.items()}
         return Inputs(
             source=source, sha256=sha256, settings=self.settings,
@@ -1163,12 +1233,16 @@ class _Case:
                                f"a column of sheet '{named.name}' ({listed}), or * for all")
 
     def _check_members(self, members: pd.DataFrame):
-        for floor, cap, avail, cost, row in zip(
+        for floor, cap, avail, cost, core, row in zip(
                 *(members[c].tolist() for c in ("floor_gdp_share", "cap_gdp_share",
-                                                "personnel_available", "personnel_cost", ROW))):
+                                                "personnel_available", "personnel_cost",
+                                                "core_floor_gdp_share", ROW))):
             if floor is not None and cap is not None and floor > cap:
                 self.found.add("members", row, "floor_gdp_share", floor,
                                f"a floor no higher than the cap ({cap:g})")
+            if core is not None and cap is not None and core > cap:
+                self.found.add("members", row, "core_floor_gdp_share", core,
+                               f"a core floor no higher than the cap ({cap:g})")
             if avail is not None and avail > 0 and cost is None:
                 self.found.add("members", row, "personnel_cost", None,
                                "a personnel cost where personnel_available > 0")
@@ -1176,14 +1250,16 @@ class _Case:
     def _member_years(self, members, grid: _MemberGrid, gdp_rows,
                       commitments) -> pd.DataFrame:
         """gdp[m,t], floor[m,t], cap[m,t], pledge[m,t] for every member and planning year."""
-        columns = ("gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share", ROW)
+        columns = ("gdp", "gdp_growth", "floor_gdp_share", "cap_gdp_share",
+                   "core_floor_gdp_share", "related_cap_gdp_share", ROW)
         cells = [members[c].tolist() for c in columns]
         names, years, index, position = grid.names, grid.years, grid.index, grid.position
-        gdp0, growth_of, floor0, cap0, rows = ([column[at] for at in grid.at]
-                                               for column in cells)
+        gdp0, growth_of, floor0, cap0, core0, related0, rows = (
+            [column[at] for at in grid.at] for column in cells)
         if not len(index):
-            return pd.DataFrame(index=index).assign(gdp=[], floor_share=[], cap_share=[],
-                                                    pledge=[])
+            return pd.DataFrame(index=index).assign(
+                gdp=[], floor_share=[], cap_share=[], pledge=[], core_floor_share=[],
+                related_cap_share=[])
         span = len(years)
 
         def per_year(values) -> np.ndarray:  # one value a member -> one a (member, year)
@@ -1206,8 +1282,11 @@ class _Case:
                                "years")
         floor = per_year(filled(floor0, 0.0))
         cap = per_year(cap0)
+        core_floor = per_year(filled(core0, 0.0))
+        related_cap = per_year(related0)
         pledge = np.zeros(len(index))
         source_row = {}  # position of (member, year) -> (commitments row, column) that set it
+        core_row = {}  # position of (member, year) -> commitments row that set its core floor
         year_set = set(years)
         for member, year_, value, row in zip(*(gdp_rows[c].tolist() for c in
                                                ("member", "year", "gdp", ROW))):
@@ -1219,7 +1298,8 @@ class _Case:
                                 "year; ignored")
             elif key in position:
                 gdp[position[key]] = value
-        targets = {"floor_gdp_share": floor, "cap_gdp_share": cap, "pledge": pledge}
+        targets = {"floor_gdp_share": floor, "cap_gdp_share": cap, "pledge": pledge,
+                   "core_floor_gdp_share": core_floor, "related_cap_gdp_share": related_cap}
         for member, year_, row, *values in zip(*(commitments[c].tolist() for c in (
                 "member", "year", ROW, *targets))):
             if pd.isna(member) or pd.isna(year_):
@@ -1235,10 +1315,20 @@ class _Case:
             for (column, target), value in zip(targets.items(), values):
                 if value is not None:
                     target[at] = value
-                    if column != "pledge":
+                    if column in ("floor_gdp_share", "cap_gdp_share"):
                         source_row[at] = (row, column)
+                    elif column == "core_floor_gdp_share":
+                        core_row[at] = row
         frame = pd.DataFrame({"gdp": gdp, "floor_share": floor, "cap_share": cap,
-                              "pledge": pledge}, index=index)
+                              "pledge": pledge, "core_floor_share": core_floor,
+                              "related_cap_share": related_cap}, index=index)
+        for at in np.flatnonzero(core_floor > cap):
+            if at in core_row or at in source_row:
+                key = index[at]
+                self.found.add("commitments", int(core_row.get(at, source_row.get(at, (0,))[0])),
+                               "core_floor_gdp_share", core_floor[at],
+                               f"a core floor no higher than the cap ({cap[at]:g}) for "
+                               f"{key[0]} in {key[1]}")
         for at in np.flatnonzero(floor > cap):
             if at not in source_row:
                 continue  # the members row itself: reported once by _check_members
@@ -1251,6 +1341,171 @@ class _Case:
                 f"({cap[at]:g}) for {key[0]} in {key[1]}"
             self.found.add("commitments", int(row), column, value, expected)
         return frame
+
+    def _check_categories(self, capabilities: pd.DataFrame):
+        for value, row in zip(capabilities["category"].tolist(), capabilities[ROW].tolist()):
+            if value is not None and value.lower() not in CATEGORIES:
+                self.found.add("capabilities", row, "category", value,
+                               f"one of {', '.join(CATEGORIES)}")
+
+    def _rules(self, member_names, capability_names, region_names, years, members,
+               access) -> pd.DataFrame:
+        """The rules sheet checked and resolved (`Inputs.rules`): measure, sense, exactly one
+        of value and share, `per` dimensions, filters naming known members, capabilities,
+        regions and planning years, and a selection holding at least one cell (a present
+        member allowed in a selected region). A rule that selects only members standing
+        aside binds nobody: it is left out, with a warning."""
+        table = self.table("rules")
+        present = {m for m, gone in zip(members["member"].tolist(), members["absent"].tolist())
+                   if isinstance(m, str) and not gone}
+        denied = {(m, g) for m, g, allowed in zip(access["member"].tolist(),
+                                                  access["region"].tolist(),
+                                                  access["allowed"].tolist())
+                  if m is not None and g is not None and allowed is False}
+        known = {"member": (member_names, "a member"),
+                 "capability": (capability_names, "a capability"),
+                 "region": (region_names, "a region named in targets")}
+        out = []
+        for record in table.to_dict("records"):
+            row, add = record[ROW], self.found.add
+            before = len(self.found.problems)
+            measure = (record["measure"] or "").lower()
+            if record["measure"] is not None and measure not in MEASURES:
+                add("rules", row, "measure", record["measure"],
+                    f"one of {', '.join(MEASURES)}" + did_you_mean(measure, MEASURES))
+            sense = _sense(record["sense"])
+            if record["sense"] is not None and sense is None:
+                add("rules", row, "sense", record["sense"], "one of <=, >=, =")
+            value, share = record["value"], record["share"]
+            if value is None and share is None:
+                add("rules", row, "value", None, "a value or a share (one of the two)")
+            elif value is not None and share is not None:
+                add("rules", row, "share", share,
+                    f"a value or a share, not both (value is {value:g})")
+            per = _names_list(record["per"])
+            for name in per:
+                if name.lower() not in RULE_DIMENSIONS:
+                    add("rules", row, "per", record["per"],
+                        f"dimensions among {', '.join(RULE_DIMENSIONS)}, comma-separated")
+                    break
+            per = tuple(d for d in RULE_DIMENSIONS if d in {n.lower() for n in per})
+            filters = {}
+            for dimension, (names, what) in known.items():
+                filters[dimension] = self._filter(record, row, dimension, names, what)
+            filters["year"] = self._year_filter(record, row, years)
+            if len(self.found.problems) > before or record["rule"] is None:
+                continue
+            chosen = filters["member"] if filters["member"] is not None else \
+                tuple(member_names.values())
+            here = [m for m in chosen if m in present]
+            if not here:
+                self.found.warn(f"{self.found.at('rules', row)}: rule '{record['rule']}' "
+                                "covers only members standing aside; left out")
+                continue
+            regions = filters["region"] if filters["region"] is not None else \
+                tuple(region_names.values())
+            if all((m, g) in denied for m in here for g in regions):
+                add("rules", row, "region", record["region"],
+                    "a selection holding at least one cell: none of the members it covers "
+                    "is allowed in the regions it covers (access sheet)")
+                continue
+            out.append((record["rule"], measure, sense,
+                        float(value) if value is not None else np.nan,
+                        float(share) if share is not None else np.nan, per,
+                        filters["member"], filters["capability"], filters["region"],
+                        filters["year"], int(row)))
+        frame = pd.DataFrame(out, columns=RULE_COLUMNS) if out else empty_rules()
+        return frame.astype({"row": "int64"})
+
+    def _filter(self, record, row, dimension, names, what) -> tuple | None:
+        """A rule's filter on `dimension`: the canonical names it lists (None: all)."""
+        listed = _names_list(record[dimension])
+        if not listed:
+            return None
+        resolved = []
+        for name in listed:
+            canonical = names.get(name.lower())
+            if canonical is None:
+                shown = ", ".join(list(names.values())[:12])
+                self.found.add("rules", row, dimension, name,
+                               f"{what} defined in the workbook ({shown})"
+                               + did_you_mean(name, names.values()))
+            elif canonical not in resolved:
+                resolved.append(canonical)
+        return tuple(resolved)
+
+    def _year_filter(self, record, row, years) -> tuple | None:
+        """A rule's years: a comma list of planning years or spans `2026-2030` (None: all)."""
+        listed = _names_list(record["year"])
+        if not listed:
+            return None
+        chosen = []
+        for item in listed:
+            first, dash, last = item.partition("-")
+            try:
+                span = range(int(float(first)), int(float(last if dash else first)) + 1)
+            except ValueError:
+                span = None
+            if span is None or not span or any(y not in years for y in (span[0], span[-1])):
+                self.found.add("rules", row, "year", item,
+                               "planning years (" + ", ".join(map(str, years)) + ") or a span "
+                               "of them such as 2026-2030, comma-separated")
+                continue
+            chosen += [y for y in span if y in years and y not in chosen]
+        return tuple(sorted(chosen))
+
+    def _previous(self, member_names, years) -> pd.DataFrame:
+        """The previous plan's costs (`Inputs.previous`) of known members in planning years;
+        a year outside the plan is ignored with a warning."""
+        table = self.table("previous")
+        table = table.assign(member=self.resolve(table, "previous", "member", member_names,
+                                                 "a member"))
+        keep = []
+        for at, (member, year, cost, row) in enumerate(zip(
+                *(table[c].tolist() for c in ("member", "year", "cost", ROW)))):
+            if member is None or year is None or cost is None:
+                continue
+            if year not in years:
+                self.found.warn(f"{self.found.at('previous', row)}: year {year} is not a "
+                                "planning year; ignored")
+                continue
+            keep.append(at)
+        if not keep:
+            return empty_previous()
+        kept = table.iloc[keep]
+        return pd.DataFrame({"member": kept["member"].to_numpy(object),
+                             "year": kept["year"].to_numpy("int64"),
+                             "cost": kept["cost"].to_numpy(float)})
+
+    def _check_levers(self, years, previous: pd.DataFrame, members: pd.DataFrame):
+        """The path settings come together, the path year within reach; stability needs a
+        previous plan."""
+        s, rows, add = self.settings, self.found.setting_rows, self.found.add
+        shares = [k for k in ("path_total_share", "path_core_share") if getattr(s, k) is not None]
+        if s.path_year is None and shares:
+            add("settings", rows.get(shares[0]), "value", getattr(s, shares[0]),
+                f"a path_year (the year {shares[0]} is reached) beside it")
+        if s.path_year is not None and not shares:
+            add("settings", rows.get("path_year"), "value", s.path_year,
+                "path_total_share or path_core_share beside path_year")
+        if s.path_year is not None and years and s.path_year < years[0]:
+            add("settings", rows.get("path_year"), "value", s.path_year,
+                f"a path year from the first planning year ({years[0]}) on")
+        if s.path_year is not None and shares and "members" in self.typed:
+            blank = [m for m, b, gone in zip(*(members[c].tolist() for c in (
+                "member", "baseline", "absent"))) if isinstance(m, str) and b is None
+                and not gone]
+            if blank:
+                self.found.warn(
+                    f"{self.found.where('members')}: no baseline for {', '.join(blank[:8])}"
+                    + (f" and {len(blank) - 8} more" if len(blank) > 8 else "")
+                    + ": their path starts from 0% of GDP")
+        wants = [k for k, on in (("max_change", s.max_change is not None),
+                                 ("tie_break", s.tie_break == "previous_plan")) if on]
+        if wants and previous.empty:
+            add("settings", rows.get(wants[0]), "value", getattr(s, wants[0]),
+                "a previous plan beside it: a previous sheet (member, year, cost) or "
+                "burden solve --previous LAST-REPORT.xlsx")
 
     def _check_settings(self, members: pd.DataFrame):
         s = self.settings

@@ -40,6 +40,15 @@ STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "resi
 #: nearer bound; negative when violated) and dual at the cost stage (money per unit of the
 #: body; NaN where the solver gives no LP dual).
 CONSTRAINT_COLUMNS = ["constraint", "index", "body", "lower", "upper", "slack", "dual"]
+#: The planners' levers (optimizer/levers.py): rules, the path, the previous plan.
+RULE_COLUMNS = ["rule", "member", "capability", "region", "year", "measure", "sense", "value",
+                "bound", "slack", "marginal_cost"]
+PATH_COLUMNS = ["member", "year", "gdp", "baseline_share", "path_share", "core_path_share",
+                "floor_share", "core_floor_share", "cap_share", "related_cap_share", "burden",
+                "core_share", "related_share", "core_cost", "related_cost", "on_path",
+                "path_binds", "cap_below_path"]
+PREVIOUS_COLUMNS = ["member", "year", "previous", "cost", "change", "change_share",
+                    "within_max_change"]
 #: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
 #: apply) and the per-year diagnostics (optimizer/diagnostics.py).
 FAIRNESS_COLUMNS = [
@@ -62,9 +71,9 @@ SUMMARY_KEYS = [
 
 _TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
          "column", "source", "edition", "note", "route", "index",
-         "constraint"}
+         "constraint", "rule", "measure", "sense"}
 _WHOLE = {"year", "stage"}
-_FLAGS = {"at_floor", "at_cap", "certified"}
+_FLAGS = {"at_floor", "at_cap", "certified", "on_path", "path_binds", "cap_below_path"}
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -115,6 +124,12 @@ class Result:
     - `brief`: plain sentences built from the numbers above (optimizer/brief.py).
     - `constraints`: the analyst's own rows, `CONSTRAINT_COLUMNS` (empty unless the model
       solved had rows added to it).
+    - `rules`: each rule row (rule and group) with its value, bound, slack and marginal cost
+      (`levers.RULE_COLUMNS`; empty without rules).
+    - `path`: per present member and year, the path, floors and caps as shares of GDP and
+      the plan's core and related spending (`levers.PATH_COLUMNS`).
+    - `previous`: the plan against the previous plan (`levers.PREVIOUS_COLUMNS`; empty
+      without one).
     """
 
     status: str
@@ -134,6 +149,9 @@ class Result:
         {"members": "int64", "targets": "int64", "targets_met": "int64", "reading": object}))
     brief: list[str] = field(default_factory=list)
     constraints: pd.DataFrame = field(default_factory=lambda: empty_frame(CONSTRAINT_COLUMNS))
+    rules: pd.DataFrame = field(default_factory=lambda: empty_frame(RULE_COLUMNS))
+    path: pd.DataFrame = field(default_factory=lambda: empty_frame(PATH_COLUMNS))
+    previous: pd.DataFrame = field(default_factory=lambda: empty_frame(PREVIOUS_COLUMNS))
 
     @property
     def solved(self) -> bool:

@@ -1,7 +1,8 @@
 """Override paths (docs/cli.md, "Override paths") -> a new, validated `Inputs`.
 
 Paths: `settings.<key>`, `members.<column>` (every member), `members[<member>].<column>`,
-`targets.scale` (every target), `targets[<region>].scale`, `targets[<capability>].scale`.
+`targets.scale` (every target), `targets[<region>].scale`, `targets[<capability>].scale`,
+`rules[<rule>].value` and `rules[<rule>].share`.
 An override edits the case's tables as read (so per-year commitments still override a
 member's column for their own year) and the result is validated again, exactly as
 `inputs_from_frames` would validate the edited tables (only the edited sheets are typed again
@@ -21,7 +22,7 @@ import pandas as pd
 from .inputs import ROW, InputError, Problem, _validate, did_you_mean
 from .schema import SETTING_BY_KEY, SHEET_BY_NAME
 
-_PATH = re.compile(r"^\s*(settings|members|targets)\s*(?:\[\s*(.+?)\s*\])?\s*\.\s*(\w+)\s*$",
+_PATH = re.compile(r"^\s*(settings|members|targets|rules)\s*(?:\[\s*(.+?)\s*\])?\s*\.\s*(\w+)\s*$",
                    re.IGNORECASE)
 
 
@@ -97,7 +98,7 @@ def _apply(tables: dict, path: str, value) -> str | None:
     match = _PATH.match(str(path))
     if not match:
         return ("a path like settings.<key>, members.<column>, members[<member>].<column>, "
-                "targets.scale, targets[<region or capability>].scale")
+                "targets.scale, targets[<region or capability>].scale, rules[<rule>].value")
     sheet, name, attribute = match.group(1).lower(), match.group(2), match.group(3).lower()
     if sheet == "settings":
         if name is not None or attribute not in SETTING_BY_KEY:
@@ -128,6 +129,8 @@ def _apply(tables: dict, path: str, value) -> str | None:
                     + did_you_mean(name, table["member"].dropna().astype(str)))
         _put(table, attribute, hit, value)
         return None
+    if sheet == "rules":
+        return _apply_rule(tables, name, attribute, value)
     if attribute != "scale":
         return "targets.scale or targets[<region or capability>].scale"
     try:
@@ -157,6 +160,27 @@ def _apply(tables: dict, path: str, value) -> str | None:
     if hit is not None:
         scaled = [new if h else old for h, new, old in zip(hit.tolist(), scaled, targets)]
     table["target"] = pd.Series(scaled, dtype=object, index=table.index)
+    return None
+
+
+def _apply_rule(tables: dict, name: str | None, attribute: str, value) -> str | None:
+    """`rules[<rule>].value` or `.share`: the rule's limit; the other of the two is blanked,
+    so a share rule given a value becomes a value rule."""
+    if name is None or attribute not in ("value", "share"):
+        return "rules[<rule>].value or rules[<rule>].share"
+    if "rules" not in tables:
+        return f"a rule named in the rules sheet (the workbook has no rules sheet; no '{name}')"
+    table = tables["rules"]
+    hit = _named(table["rule"], name, strip=True)
+    if not hit.any():
+        return (f"a rule named in the rules sheet (no '{name}')"
+                + did_you_mean(name, table["rule"].dropna().astype(str)))
+    other = "share" if attribute == "value" else "value"
+    for column in (attribute, other):
+        if table[column].dtype != object:
+            table[column] = table[column].astype(object)
+    _put(table, attribute, hit, value)
+    _put(table, other, hit, None)
     return None
 
 

@@ -94,6 +94,12 @@ SHEETS: tuple[Sheet, ...] = (
         Column("reliability", "number", default=1.0, low=0, low_open=True, high=1,
                symbol="rel[m]", doc="share of pledged effect that can be counted on",
                example=1.0),
+        _share("core_floor_gdp_share", "core_floor[m,t]",
+               "least core defence spending (capabilities of category core), as a share of "
+               "GDP", 0.02, default=0.0),
+        _share("related_cap_gdp_share", "related_cap[m,t]",
+               "most defence- and security-related spending (capabilities of category "
+               "related), as a share of GDP (blank: no cap)", 0.015),
         Column("absent", "bool", default=False, symbol="absent[m]",
                doc="TRUE: the member stands aside (no contributions, no costs)", example=False),
     ), key=("member",), doc="One row a member state."),
@@ -104,6 +110,10 @@ SHEETS: tuple[Sheet, ...] = (
                symbol="ef[c]", doc="deterrence bought by one money unit", example=1.0),
         Column("personnel_effect", "number", default=0.0, low=0, unit="deterrence per person",
                symbol="ep[c]", doc="deterrence given by one deployed person", example=10.0),
+        Column("category", "text", default="core", symbol="category[c]",
+               doc="core (core defence, NATO's definition) or related (defence- and "
+               "security-related: infrastructure, resilience, industrial base)",
+               example="core"),
     ), key=("capability",), doc="Capability areas and what money and persons buy in each."),
     Sheet("targets", (
         Column("capability", "text", required=True, symbol="c", doc="a capability area",
@@ -168,7 +178,44 @@ SHEETS: tuple[Sheet, ...] = (
         _share("cap_gdp_share", "cap[m,t]", "cap that year only (blank: the member's)", 0.05),
         Column("pledge", "number", low=0, unit="money", symbol="pledge[m,t]",
                doc="money pledged that year (least spending)", example=40000),
+        _share("core_floor_gdp_share", "core_floor[m,t]",
+               "core floor that year only (blank: the member's)", 0.035),
+        _share("related_cap_gdp_share", "related_cap[m,t]",
+               "related cap that year only (blank: the member's)", 0.015),
     ), required=False, key=("member", "year"), doc="Per-year overrides of floors, caps, pledges."),
+    Sheet("rules", (
+        Column("rule", "text", required=True, symbol="r", doc="the rule's name",
+               example="east_funding"),
+        Column("measure", "text", required=True, symbol="mu",
+               doc="what is summed: cost, funding, personnel, units or deterrence",
+               example="funding"),
+        Column("member", "text", doc="members it covers (blank: all; a name or a comma list)",
+               example=""),
+        Column("capability", "text", doc="capabilities it covers (blank: all; a comma list)",
+               example=""),
+        Column("region", "text", doc="regions it covers (blank: all; a comma list)",
+               example="east"),
+        Column("year", "text", doc="years it covers (blank: all; a comma list)", example=""),
+        Column("per", "text", symbol="D_r",
+               doc="blank: one limit over everything selected; or dimensions (member, "
+               "capability, region, year, comma-separated) for one limit per group",
+               example="year"),
+        Column("sense", "text", required=True, doc="<=, >= or =", example=">="),
+        Column("value", "number", unit="the measure's unit",
+               doc="the limit itself (give value or share, not both)", example=None),
+        Column("share", "number", low=0, high=1, unit="fraction",
+               doc="the limit as a share of the same measure over the same group with only "
+               "the year filter kept (give value or share, not both)", example=0.3),
+    ), required=False, key=("rule",),
+        doc="Planners' own limits on sums of cost, funding, personnel, units or deterrence."),
+    Sheet("previous", (
+        Column("member", "text", required=True, symbol="m", example="Poland"),
+        Column("year", "integer", required=True, low=YEAR_LOW, high=YEAR_HIGH, symbol="t",
+               example=2027),
+        Column("cost", "number", required=True, low=0, unit="money", symbol="prev[m,t]",
+               doc="the member's cost that year in the previous plan", example=45000),
+    ), required=False, key=("member", "year"),
+        doc="Last year's plan, for stability (max_change, tie_break previous_plan)."),
     Sheet("scenarios", (
         Column("scenario", "text", required=True, doc="scenario name", example="east+20%"),
     ), required=False, key=("scenario",),
@@ -188,7 +235,11 @@ SHEET_BY_NAME = {s.name: s for s in SHEETS}
 OBJECTIVES = ("min_cost", "min_max_burden", "min_deviation")
 FAIR_SHARE_RULES = ("gdp", "population", "equal", "mixed")
 SHARE_RULES = ("gdp", "population", "equal")  # the rules `mixed` weighs
-TIE_BREAKS = ("fair_share", "none")
+TIE_BREAKS = ("fair_share", "previous_plan", "none")
+CATEGORIES = ("core", "related")
+MEASURES = ("cost", "funding", "personnel", "units", "deterrence")
+SENSES = ("<=", ">=", "=")
+RULE_DIMENSIONS = ("member", "capability", "region", "year")
 
 
 @dataclass(frozen=True)
@@ -223,7 +274,20 @@ SETTINGS: tuple[Setting, ...] = (
             low=-1, low_open=True, symbol="rho"),
     Setting("allow_shortfall", "bool", True, "FALSE: every target must be met in full"),
     Setting("tie_break", "choice", "fair_share",
-            "among equally good plans, prefer costs closest to fair shares", TIE_BREAKS),
+            "among equally good plans, prefer costs closest to fair shares (previous_plan: "
+            "closest to the previous plan first, then to fair shares)", TIE_BREAKS),
+    Setting("path_year", "integer", None,
+            "the year the path shares are reached (e.g. 2035) and held after",
+            low=YEAR_LOW, high=YEAR_HIGH, symbol="Y"),
+    Setting("path_total_share", "number", None,
+            "total spending a member reaches by path_year, as a share of GDP (e.g. 0.05)",
+            low=0, high=1, symbol="Pt"),
+    Setting("path_core_share", "number", None,
+            "core spending a member reaches by path_year, as a share of GDP (e.g. 0.035)",
+            low=0, high=1, symbol="Pc"),
+    Setting("max_change", "number", None,
+            "largest change of a member's cost from the previous plan, as a fraction of it",
+            low=0, symbol="delta"),
     Setting("currency", "text", "USD million", "money unit (a label only)"),
     Setting("time_limit", "number", None, "seconds for the whole solve", low=0, low_open=True),
     Setting("mip_gap", "number", 1e-6, "relative MIP gap", low=0),
@@ -264,4 +328,6 @@ OVERRIDE_PATHS: tuple[tuple[str, str], ...] = (
     ("targets.scale", "multiplies every target: targets.scale=1.2"),
     ("targets[<region>].scale", "one region's targets: targets[east].scale=1.2"),
     ("targets[<capability>].scale", "one capability's targets"),
+    ("rules[<rule>].value", "one rule's limit: rules[east_funding].value=250000"),
+    ("rules[<rule>].share", "one rule's share: rules[east_funding].share=0.35"),
 )

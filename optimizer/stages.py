@@ -317,6 +317,9 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
         min_burden=float(present["burden"].min()) if len(present) else None,
         members_at_cap=int(present.groupby("member")["at_cap"].any().sum()),
     )
+    levers = {}
+    if tables is True:
+        levers = lever_tables(layout, compiled, x, cost_duals, members)
     constraints = None
     if model is not None:
         compiled_from_model = compiled.variables is not None
@@ -330,12 +333,28 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
                     sources=inputs.sources)
     if constraints is not None:
         result = dataclasses.replace(result, constraints=constraints)
+    if levers:
+        result = dataclasses.replace(result, **levers)
     if tables is not True:
         return result
     fairness = fairness_table(inputs, members)
     result = dataclasses.replace(result, fairness=fairness,
                                  free_riders=year_table(fairness, deterrence))
     return dataclasses.replace(result, brief=brief_lines(result))
+
+
+def lever_tables(layout, compiled, x, duals, members) -> dict:
+    """The `rules`, `path` and `previous` tables of a solved plan (optimizer/levers.py);
+    the rules' marginal costs are their rows' duals at the cost stage."""
+    from .levers import path_table, previous_table, rules_table
+
+    tables = {"path": path_table(layout, x), "previous": previous_table(layout, members)}
+    if "rules" in layout.blocks:
+        rows = compiled.block_rows("rules")
+        rule_duals = duals[rows] if duals is not None and \
+            len(rows) == layout.blocks["rules"].size else None
+        tables["rules"] = rules_table(layout, x, rule_duals)
+    return tables
 
 
 def _explain(session, layout, compiled, settings) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import good_sheets, set_cell
@@ -22,6 +23,7 @@ from optimizer.schema import SHEETS
 
 ALL_SETTINGS = ("objective, fair_share, fair_share_weights, share_ceiling, share_floor, "
                 "fairness_tolerance, robustness, max_growth, allow_shortfall, tie_break, "
+                "path_year, path_total_share, path_core_share, max_change, "
                 "currency, time_limit, mip_gap")
 
 
@@ -505,8 +507,11 @@ def test_commitments_override_their_own_year_only(workbook):
     sheets["commitments"].append(["Beta", 2028, None, 0.035, None])
     my = read_ok(workbook, sheets).member_years
     # Alpha 2027: floor 0.02 and pledge 30; cap blank keeps Alpha's 0.05
-    assert my.loc[("Alpha", 2027)].to_dict() == pytest.approx(
-        {"gdp": 1020.0, "floor_share": 0.02, "cap_share": 0.05, "pledge": 30.0})
+    assert my.loc[("Alpha", 2027), ["gdp", "floor_share", "cap_share", "pledge"]].to_dict() \
+        == pytest.approx({"gdp": 1020.0, "floor_share": 0.02, "cap_share": 0.05, "pledge": 30.0})
+    # the core floor and related cap: the member's (0 and none) where not given
+    assert my.loc[("Alpha", 2027), "core_floor_share"] == 0.0
+    assert np.isnan(my.loc[("Alpha", 2027), "related_cap_share"])
     for year in (2026, 2028):  # no carry-forward
         assert my.loc[("Alpha", year), ["floor_share", "cap_share", "pledge"]].tolist() == [
             0.01, 0.05, 0.0]

@@ -591,6 +591,175 @@ def test_infeasible_ramp_against_floor_is_explained():
     assert "ramp" in text and re.search(r"\bA\b", text), text
 
 
+# ------------------------------------------------ rules, categories, the path, stability
+def test_rules_value_makes_a_dearer_member_fund():
+    # A quality 2 (0.5 money per point), B 1 money per point, target 10: min cost A 5, B 0.
+    # Rule "b_funds": B's funding >= 3. B's 3 deliver 3 points, A buys the other 7 for 3.5:
+    # total 6.5. Its marginal cost: one more unit of B's funding saves 0.5 of A's: +0.5.
+    result = solve(build([{"member": "A", "gdp": 100}, {"member": "B", "gdp": 100}],
+                         [target(10)],
+                         quality=[{"member": "A", "capability": "air", "multiplier": 2}],
+                         rules=[{"rule": "b_funds", "measure": "funding", "member": "B",
+                                 "sense": ">=", "value": 3}]))
+    check(result, status="optimal", si=0, objective=6.5, total=6.5, costs={"A": 3.5, "B": 3})
+    rule = row(result.rules, rule="b_funds")
+    assert rule["value"] == near(3) and rule["bound"] == 3
+    assert rule["slack"] == pytest.approx(0, abs=5e-5)  # the tie-break may spend 1e-6 x 6.5
+    assert rule["marginal_cost"] == pytest.approx(0.5, rel=1e-6)
+
+
+def test_rules_share_per_year_binds_in_one_year():
+    # One member, ef = 1. 2026: east 10, west 10; 2027: east 10, west 2.
+    # Rule: east funding >= 60% of all funding, per year. 2026: E >= 0.6 (E + 10) -> E = 15,
+    # cost 25 (without the rule 20); 2027: E = 10 >= 0.6 * 12 = 7.2 holds: cost 12.
+    result = solve(build([{"member": "A", "gdp": 1000}],
+                         [target(10, "east"), target(10, "west"), target(10, "east", Y + 1),
+                          target(2, "west", Y + 1)],
+                         rules=[{"rule": "east", "measure": "funding", "region": "east",
+                                 "per": "year", "sense": ">=", "share": 0.6}]))
+    check(result, status="optimal", si=0, objective=37, total=37,
+          costs={("A", Y): 25, ("A", Y + 1): 12})
+    first, second = row(result.rules, year=Y), row(result.rules, year=Y + 1)
+    assert first["value"] == near(15) and first["bound"] == near(15)
+    assert second["value"] == near(10) and second["bound"] == near(7.2)
+    assert second["slack"] == near(2.8) and second["marginal_cost"] == pytest.approx(0, abs=1e-9)
+    # The 2026 row is 0.4 E - 0.6 W >= 0 (W = 10): raising its right-hand side by 1 asks
+    # E = 17.5, so it costs 2.5 per unit.
+    assert first["marginal_cost"] == pytest.approx(2.5, rel=1e-6)
+
+
+def test_rules_infeasible_rule_is_named():
+    # Only A, target 10, ef = 1, shortfall off: the rule "cost <= 5" cannot hold.
+    result = solve(build([{"member": "A", "gdp": 100}], [target(10)],
+                         settings={"allow_shortfall": "false"},
+                         rules=[{"rule": "cheap", "measure": "cost", "sense": "<=",
+                                 "value": 5}]))
+    assert result.status == "infeasible"
+    text = " ".join(result.conflicts)
+    assert "rule 'cheap'" in text and "air in east in 2026" in text
+
+
+def test_rules_personnel_per_member_counts_crews():
+    # Rule: each member fields at least 10 persons (personnel = P + crew * E), per member.
+    # Persons give no points (ep = 0); funding 1 point per money; a person costs 1.
+    # B holds 2 tanks (crew 5, unit cost 0, 4 points each). Target 30.
+    # A: 10 persons (cost 10, 0 points). B: its 2 tanks are its 10 persons (cost 10, 8
+    # points). Funding buys the other 22 points. Total 42. (Were crews not personnel, B
+    # would need 10 persons more: 52. Without the rule no one fields anyone: 30, since a
+    # tank's 1.25 money per point is dearer than funding.)
+    result = solve(build(
+        [{"member": "A", "gdp": 1000, "personnel_available": 100, "personnel_cost": 1},
+         {"member": "B", "gdp": 1000, "personnel_available": 100, "personnel_cost": 1}],
+        [target(30)],
+        equipment=[{"equipment": "tank", "capability": "air", "effect": 4, "unit_cost": 0,
+                    "crew": 5}],
+        inventory=[{"member": "B", "equipment": "tank", "units": 2}],
+        rules=[{"rule": "persons", "measure": "personnel", "per": "member", "sense": ">=",
+                "value": 10}]))
+    check(result, status="optimal", si=0, objective=42, total=42, costs={})
+    persons = result.rules.set_index("member")["value"]
+    assert persons["A"] == near(10) and persons["B"] == near(10)
+    tanks = result.allocation[result.allocation["resource"] == "equipment"]
+    assert tanks["quantity"].sum() == near(2)
+
+
+def test_categories_related_cap_shifts_spending():
+    # Capability resilience is "related". A quality 2 there (0.5 money per point), related
+    # cap 2% of GDP 100 = 2; B 1 money per point. Target 5: A spends 2 (4 points), B 1.
+    # Without the cap: A alone, 2.5.
+    result = solve(build(
+        [{"member": "A", "gdp": 100, "related_cap_gdp_share": 0.02},
+         {"member": "B", "gdp": 100}], [target(5, capability="resilience")],
+        capabilities=[{"capability": "land", "funding_effect": 1.0},
+                      {"capability": "resilience", "funding_effect": 1.0,
+                       "category": "related"}],
+        quality=[{"member": "A", "capability": "resilience", "multiplier": 2}]))
+    check(result, status="optimal", si=0, objective=3, total=3, costs={"A": 2, "B": 1})
+    path = result.path.set_index("member")
+    assert path.loc["A", "related_cost"] == near(2) and path.loc["A", "core_cost"] == near(0)
+
+
+def test_categories_core_floor_forces_core_spending():
+    # A core floor 3% of 100: A spends 3 on land (core) though only resilience (related) has
+    # a target (2 points, ef = 1). Total 5. Tie-break (fair shares 1/2, 1/2 of 5 = 2.5 each):
+    # A at 3 already, so B buys the 2 points: A 3, B 2.
+    result = solve(build(
+        [{"member": "A", "gdp": 100, "core_floor_gdp_share": 0.03},
+         {"member": "B", "gdp": 100}], [target(2, capability="resilience")],
+        capabilities=[{"capability": "land", "funding_effect": 1.0},
+                      {"capability": "resilience", "funding_effect": 1.0,
+                       "category": "related"}]))
+    check(result, status="optimal", si=0, objective=5, total=5, costs={"A": 3, "B": 2})
+
+
+def test_path_floor_binds_early_not_later():
+    # A gdp 100 in 2026, growth 10% (110, 121); baseline 1 in 2025, so b = 1 / (100 / 1.1)
+    # = 0.011. Path to 4% by 2028: tb = 2025, f = 1/3, 2/3, 1 ->
+    # pi = 0.011 + 0.029 f = 0.0206667, 0.0303333, 0.04 -> 2.066667, 3.336667, 4.84.
+    # Targets (ef = 1) 1, 5, 6: costs max(target, path) = 2.066667 (the path binds), 5, 6.
+    result = solve(build([{"member": "A", "gdp": 100, "gdp_growth": 0.1, "baseline": 1}],
+                         [target(1), target(5, year=Y + 1), target(6, year=Y + 2)],
+                         settings={"path_year": 2028, "path_total_share": 0.04}))
+    first = 0.011 + 0.029 / 3
+    check(result, status="optimal", si=0, objective=100 * first + 11, total=100 * first + 11,
+          costs={("A", Y): 100 * first, ("A", Y + 1): 5, ("A", Y + 2): 6})
+    path = result.path.set_index("year")
+    assert path.loc[Y, "path_share"] == pytest.approx(first, rel=1e-12)
+    assert path.loc[Y + 2, "path_share"] == pytest.approx(0.04, rel=1e-12)
+    assert bool(path.loc[Y, "path_binds"]) and not bool(path.loc[Y + 1, "path_binds"])
+
+
+def test_path_member_above_the_path_share_holds_it():
+    # b = 6 / 100 = 0.06 >= 0.05: the path asks 5% every year (not the baseline's 6%).
+    # Target 1: cost 5 each year.
+    result = solve(build([{"member": "A", "gdp": 100, "baseline": 6}],
+                         [target(1), target(1, year=Y + 1)],
+                         settings={"path_year": 2030, "path_total_share": 0.05}))
+    check(result, status="optimal", si=0, objective=10, total=10,
+          costs={("A", Y): 5, ("A", Y + 1): 5})
+
+
+def test_path_core_share_and_a_cap_below_it_conflict():
+    # Core path to 3.5% by 2026 (f = 1): core cost >= 3.5 but the cap is 3%: infeasible,
+    # explained as the path against the cap.
+    result = solve(build([{"member": "A", "gdp": 100, "cap_gdp_share": 0.03}],
+                         [target(1)],
+                         settings={"path_year": 2026, "path_core_share": 0.035}))
+    assert result.status == "infeasible"
+    text = " ".join(result.conflicts)
+    assert "path to 3.5% of GDP by 2026" in text and "cap 3.00%" in text
+
+
+def test_stability_max_change_binds():
+    # A quality 2, target 10: min cost A 5, B 0. Previous plan A 2, B 8, max_change 50%:
+    # A in [1, 3], B in [4, 12] -> A 3 (6 points) and B 4 (4 points): total 7.
+    result = solve(build([{"member": "A", "gdp": 100}, {"member": "B", "gdp": 100}],
+                         [target(10)],
+                         quality=[{"member": "A", "capability": "air", "multiplier": 2}],
+                         settings={"max_change": 0.5},
+                         previous=[{"member": "A", "year": Y, "cost": 2},
+                                   {"member": "B", "year": Y, "cost": 8}]))
+    check(result, status="optimal", si=0, objective=7, total=7, costs={"A": 3, "B": 4})
+    compared = result.previous.set_index("member")
+    assert compared.loc["A", "change"] == near(1) and compared.loc["B", "change"] == near(-4)
+    assert compared.loc["A", "change_share"] == near(0.5)
+
+
+def test_stability_previous_plan_tie_break_picks_between_equal_cost_plans():
+    # A gdp 100, B gdp 300, ef = 1, target 10: every split costs 10. The fair-share
+    # tie-break alone gives A 2.5, B 7.5; tie_break previous_plan with the previous plan
+    # A 6, B 4 keeps it (distance 0), then the fair-share stage cannot move it.
+    previous = [{"member": "A", "year": Y, "cost": 6}, {"member": "B", "year": Y, "cost": 4}]
+    members = [{"member": "A", "gdp": 100}, {"member": "B", "gdp": 300}]
+    result = solve(build(members, [target(10)], settings={"tie_break": "previous_plan"},
+                         previous=previous))
+    check(result, status="optimal", si=0, objective=10, total=10, costs={"A": 6, "B": 4})
+    assert list(result.stages["name"]) == ["shortfall_index", "total_cost", "previous_plan",
+                                           "deviation"]
+    fair = solve(build(members, [target(10)], previous=previous))
+    check(fair, status="optimal", si=0, objective=10, total=10, costs={"A": 2.5, "B": 7.5})
+
+
 def test_every_family_has_a_golden_test():
     """A family listed in models/registry.py without a hand-solved case here fails."""
     from models.registry import FAMILIES

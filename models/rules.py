@@ -1,0 +1,194 @@
+"""Family 7, the planners' rules (docs/model.md section 7; sheet `rules`).
+
+A rule `r` has a measure `mu` (cost, funding, personnel, units or deterrence, per cell:
+models/quantities.py), filters on member, capability, region and year, the dimensions
+`D_r` it is stated `per`, a sense and a `value` or a `share`. `X_r` = the cells that pass
+every filter; for each combination `gamma` of `D_r` values occurring in `X_r`:
+
+    A[r,gamma] = sum_{cells in X_r with D_r = gamma} mu
+    value:  A[r,gamma]  sense  value
+    share:  A[r,gamma]  sense  share * B[r,gamma],  i.e.  A - share * B  sense  0
+
+where `B[r,gamma]` sums `mu` over the cells that pass the year filter only and have
+`D_r = gamma`. One row per (rule, group), in the rules sheet's order, groups in the order
+the cells first show them; rules hold in every stage.
+
+| symbol | workbook |
+|---|---|
+| `r`, `mu`, sense | rules.rule, rules.measure, rules.sense |
+| filters | rules.member, rules.capability, rules.region, rules.year (blank: all) |
+| `D_r` | rules.per (blank: one row over everything selected) |
+| value, share | rules.value, rules.share |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .labelled import Labels, Reason, Rows, codes_of, first_seen_groups, key_numbers
+from .quantities import measure_terms
+
+FAMILY = "rules"
+
+DIMENSIONS = ("member", "capability", "region", "year")
+KEYS = ["rule", *DIMENSIONS]
+ALL = "*"  # the label of a dimension a rule is not stated per
+
+UNIT_OF = {"cost": "money", "funding": "money", "personnel": "persons", "units": "units",
+           "deterrence": "deterrence"}
+
+
+def _universe(sets, dimension):
+    return {"member": sets.members, "capability": sets.capabilities, "region": sets.regions,
+            "year": sets.years}[dimension]
+
+
+def _passes(sets, frame_codes, rule, dimensions) -> np.ndarray:
+    """Which elements (cells or equipment columns, by their codes) pass the rule's filters
+    on `dimensions`."""
+    size = len(frame_codes["member"])
+    passes = np.ones(size, dtype=bool)
+    for dimension in dimensions:
+        chosen = rule[dimension]
+        if chosen is None:
+            continue
+        wanted = codes_of(list(chosen), _universe(sets, dimension))
+        passes &= np.isin(frame_codes[dimension], wanted[wanted >= 0])
+    return passes
+
+
+def _grouped_terms(f, rule, per, keys, cells, units, multiplier=None):
+    """(row, column, coefficient) of `sum mu` over `cells` and `units`, each element in the
+    row of its group (`keys`: the groups' key numbers in row order); `multiplier`: a factor
+    per element (cells, then units)."""
+    codes, sizes = f.sets.codes, f.sets.sizes
+    element_key = np.concatenate([
+        key_numbers(tuple(codes["cells"][d][cells] for d in per), tuple(sizes[d] for d in per)),
+        key_numbers(tuple(codes["units"][d][units] for d in per), tuple(sizes[d] for d in per))
+    ]) if per else np.zeros(len(cells) + len(units), dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    spot = np.minimum(np.searchsorted(keys[order], element_key), len(keys) - 1)
+    element_group = np.where(keys[order][spot] == element_key, order[spot], -1)
+    owner, column, coefficient = measure_terms(f, rule["measure"], cells, units)
+    if multiplier is not None:
+        coefficient = coefficient * multiplier[owner]
+    row = element_group[owner]
+    keep = (row >= 0) & (coefficient != 0)
+    return row[keep], column[keep], coefficient[keep]
+
+
+def rule_groups(f, rule):
+    """One rule's rows: the groups (`keys`, and the first selected cell of each), and the
+    terms of `A[r,gamma]` and, for a share rule, of `B[r,gamma]`; None where the rule
+    selects no cell."""
+    sets = f.sets
+    codes, sizes = sets.codes, sets.sizes
+    per = list(rule["per"])
+    chosen_cells = np.nonzero(_passes(sets, codes["cells"], rule, DIMENSIONS))[0]
+    chosen_units = np.nonzero(_passes(sets, codes["units"], rule, DIMENSIONS))[0]
+    if not len(chosen_cells):
+        return None
+    group_key = key_numbers(tuple(codes["cells"][d][chosen_cells] for d in per),
+                            tuple(sizes[d] for d in per)) if per else \
+        np.zeros(len(chosen_cells), dtype=np.int64)
+    _, first = first_seen_groups(group_key)
+    keys = group_key[first]
+    whole = None
+    if not np.isnan(rule["share"]):
+        whole = (np.nonzero(_passes(sets, codes["cells"], rule, ("year",)))[0],
+                 np.nonzero(_passes(sets, codes["units"], rule, ("year",)))[0])
+    return {"per": per, "keys": keys, "first_cell": chosen_cells[first],
+            "chosen": (chosen_cells, chosen_units), "whole": whole}
+
+
+def rows(f, settings) -> list[Rows]:
+    rules = f.sets.rules
+    if rules is None or rules.empty:
+        return []
+    labels, terms, lower, upper = [], [], [], []
+    at = 0
+    for rule in rules.to_dict("records"):
+        groups = rule_groups(f, rule)
+        if groups is None:
+            continue
+        per, keys = groups["per"], groups["keys"]
+        if groups["whole"] is None:  # A[r,gamma] sense value
+            row, column, coefficient = _grouped_terms(f, rule, per, keys, *groups["chosen"])
+            bound = rule["value"]
+        else:  # A - share * B: each element of B with (1 if in A else 0) - share
+            cells, units = groups["whole"]
+            chosen_cells, chosen_units = groups["chosen"]
+            multiplier = np.concatenate([np.isin(cells, chosen_cells),
+                                         np.isin(units, chosen_units)]) - rule["share"]
+            row, column, coefficient = _grouped_terms(f, rule, per, keys, cells, units,
+                                                      multiplier)
+            bound = 0.0
+        terms.append((at + row, column, coefficient))
+        n = len(keys)
+        lower.append(np.full(n, bound if rule["sense"] in (">=", "=") else -np.inf))
+        upper.append(np.full(n, bound if rule["sense"] in ("<=", "=") else np.inf))
+        labels.append(_labels(f, rule, groups))
+        at += n
+    if not labels:
+        return []
+    table = pd.concat(labels, ignore_index=True)
+    row, column, coefficient = (np.concatenate(parts) for parts in zip(*terms))
+    return [Rows("rules", Labels(table, KEYS, references={
+        key: table[key].to_numpy(object) for key in ("measure", "sense", "per")} | {
+        key: table[key].to_numpy(float) for key in ("value", "share")}),
+        rows=row, columns=column, coefficients=coefficient,
+        lower=np.concatenate(lower), upper=np.concatenate(upper),
+        doc="A[r,gamma] sense value, or A[r,gamma] - share * B[r,gamma] sense 0")]
+
+
+def _labels(f, rule, groups) -> pd.DataFrame:
+    n = len(groups["keys"])
+    frame = {"rule": [rule["rule"]] * n}
+    for dimension in DIMENSIONS:
+        frame[dimension] = pd.Series(
+            f.cells[dimension].to_numpy(object)[groups["first_cell"]]
+            if dimension in groups["per"] else [ALL] * n, dtype=object)
+    frame.update(measure=rule["measure"], sense=rule["sense"], value=rule["value"],
+                 share=rule["share"], per=", ".join(groups["per"]))
+    return pd.DataFrame(frame)
+
+
+def rule_sums(f, x) -> pd.DataFrame:
+    """Each rule row at the plan `x`: its labels, `A[r,gamma]` and `B[r,gamma]` (NaN for a
+    value rule), in the rows' order."""
+    rules = f.sets.rules
+    out = []
+    for rule in ([] if rules is None else rules.to_dict("records")):
+        groups = rule_groups(f, rule)
+        if groups is None:
+            continue
+        frame = _labels(f, rule, groups)
+        n = len(frame)
+        for name, elements in (("A", groups["chosen"]), ("B", groups["whole"])):
+            if elements is None:
+                frame[name] = np.nan
+                continue
+            row, column, coefficient = _grouped_terms(f, rule, groups["per"], groups["keys"],
+                                                      *elements)
+            frame[name] = np.bincount(row, weights=coefficient * x[column], minlength=n)
+        out.append(frame)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
+        columns=[*KEYS, "measure", "sense", "value", "share", "per", "A", "B"])
+
+
+def group_text(label) -> str:
+    """A rule row's group in words: "year 2027", "member Germany, year 2027", or "all"."""
+    parts = [f"{d} {label[d]}" for d in DIMENSIONS if label[d] != ALL]
+    return ", ".join(parts) if parts else "all"
+
+
+def statement(label) -> str:
+    """What a rule row says: "funding >= 30% of the same over its group", "cost <= 250,000"."""
+    if not np.isnan(label["share"]):
+        return f"{label['measure']} {label['sense']} {label['share']:.0%} of the whole"
+    return f"{label['measure']} {label['sense']} {label['value']:,.6g}"
+
+
+def explain(name: str, label: pd.Series, f, currency: str) -> Reason:
+    return Reason("the rule", f"'{label['rule']}' ({statement(label)}; {group_text(label)})")

@@ -67,6 +67,9 @@ def brief_lines(result) -> list[str]:
         lines.append(_free_rider_line(result.free_riders.iloc[-1]))
     lines += _limit_lines(present, years)
     lines += _dearest_lines(result.deterrence, currency)
+    lines += _rule_lines(result.rules, currency)
+    lines += _path_lines(result.path, result.settings, years)
+    lines += _previous_lines(result.previous, currency)
     return lines + _ignored_lines(result.warnings)
 
 
@@ -210,6 +213,70 @@ def _limit_lines(members: pd.DataFrame, years: list[int]) -> list[str]:
         lines.append("Using all their deployable personnel: "
                      f"{_who(members, flags, years)}.")
     return lines
+
+
+RULES_SHOWN = 3  # binding rule rows named, dearest first
+
+
+def _rule_group(row) -> str:
+    parts = [f"{d} {general(row[d]) if d == 'year' else row[d]}"
+             for d in ("member", "capability", "region", "year") if row[d] != "all"]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _rule_lines(rules: pd.DataFrame, currency: str) -> list[str]:
+    """How many rule rows bind, and what the dearest cost per unit (the `rules` sheet)."""
+    if rules is None or rules.empty:
+        return []
+    priced = rules["cost_per_unit"].fillna(0.0).abs()
+    binding = rules[priced.round(9) > 0]
+    names = rules["rule"].nunique()
+    head = f"Rules: {names:,d} rule{'s' if names != 1 else ''} in {len(rules):,d} " \
+        f"row{'s' if len(rules) != 1 else ''}; "
+    if binding.empty:
+        return [head + "none of them raises the cost."]
+    dearest = binding.assign(_price=priced[binding.index].round(9)).sort_values(
+        "_price", ascending=False, kind="stable").head(RULES_SHOWN)
+    parts = [f"{row['rule']}{_rule_group(row)}: {quantity(row['cost_per_unit'])}"
+             f"{_unit(currency)} per unit" for _, row in dearest.iterrows()]
+    return [head + f"{len(binding):,d} bind, dearest " + "; ".join(parts) + "."]
+
+
+def _path_lines(path: pd.DataFrame, settings: pd.DataFrame, years: list[int]) -> list[str]:
+    """Who the path holds up, and whose cap lies under it (the `path` sheet)."""
+    if path is None or path.empty or not (path["path_share"].notna().any()
+                                          or path["core_path_share"].notna().any()):
+        return []
+    values = dict(zip(settings["key"], settings["value"], strict=False))
+    goals = [f"{percent(float(values[k]))} of GDP{' in core' if 'core' in k else ''}"
+             for k in ("path_total_share", "path_core_share") if values.get(k) is not None
+             and not (isinstance(values[k], float) and math.isnan(values[k]))]
+    head = f"On the path to {' and '.join(goals)} by {general(values['path_year'])}, "
+    held = path["path_binds"].astype(bool)
+    lines = [head + (f"these members spend what the path asks and no more: "
+                     f"{_who(path, held, years)}." if held.any()
+                     else "every member spends above what its path asks.")]
+    below = path["cap_below_path"].astype(bool)
+    if below.any():
+        lines.append(f"Caps under the path: {_who(path, below, years)}.")
+    return lines
+
+
+def _previous_lines(previous: pd.DataFrame, currency: str) -> list[str]:
+    """The largest change from the previous plan (the `previous plan` sheet)."""
+    if previous is None or previous.empty:
+        return []
+    change = previous["change"].abs()
+    if money(float(change.max())) == money(0.0):
+        return [f"Against the previous plan: no member-year changes by as much as "
+                f"{money(0.05)}{_unit(currency)} ({len(previous):,d} member-years compared)."]
+    row = previous.loc[change.idxmax()]
+    share = "" if math.isnan(row["change_share"]) else f", {row['change_share']:+.2%}"
+    line = (f"Against the previous plan: total change {money(float(change.sum()))}"
+            f"{_unit(currency)} over {len(previous):,d} member-years; the largest, "
+            f"{row['member']} in {int(row['year'])}, {float(row['change']):+,.1f}"
+            f"{_unit(currency)}{share}.")
+    return [line]
 
 
 def _dearest_lines(deterrence: pd.DataFrame, currency: str) -> list[str]:

@@ -129,7 +129,11 @@ def main(ctx, debug):
 
 
 def _limits(command):
-    """The reading limits (`--max-file-mb`, `--max-cells`) on a command."""
+    """The reading limits (`--max-file-mb`, `--max-cells`) and `--previous` on a command."""
+    command = click.option(
+        "--previous", type=click.Path(dir_okay=False), default=None, metavar="REPORT.xlsx",
+        help="Last year's report: its members sheet is the previous plan (for "
+             "settings.max_change and tie_break previous_plan).")(command)
     command = click.option(
         "--max-cells", type=click.IntRange(min=1), default=5_000_000, show_default=True,
         help="Refuse a workbook whose sheets declare XML for more cells than this.")(command)
@@ -172,11 +176,12 @@ def _with_time_limit(overrides, time_limit) -> tuple:
 
 
 def _load(path: str, overrides: tuple[str, ...] = (), max_file_mb: float = 50.0,
-          max_cells: int = 5_000_000):
+          max_cells: int = 5_000_000, previous: str | None = None):
     from .inputs import read_inputs
     from .scenario import parse_assignment
 
-    inputs = read_inputs(path, max_file_mb=max_file_mb, max_cells=max_cells)
+    inputs = read_inputs(path, previous=previous, max_file_mb=max_file_mb,
+                         max_cells=max_cells)
     if overrides:
         pairs = dict(parse_assignment(text) for text in overrides)
         inputs = inputs.with_overrides(pairs)
@@ -287,7 +292,7 @@ _SCHEDULER = click.option(
 @_common
 @_limits
 def solve(input_path, output, overrides, time_limit, as_json, engine, solver, max_file_mb,
-          max_cells):
+          max_cells, previous):
     """Solve INPUT and write its report.
 
     \b
@@ -296,6 +301,7 @@ def solve(input_path, output, overrides, time_limit, as_json, engine, solver, ma
       burden solve case.xlsx -o out.xlsx --set settings.objective=min_max_burden
       burden solve case.xlsx --time-limit 60 --json
       burden solve case.xlsx --solver glpk
+      burden solve case.xlsx --previous last-year-report.xlsx --set settings.max_change=0.1
     """
     from . import solve as run_solve
     from . import write_report
@@ -304,7 +310,7 @@ def solve(input_path, output, overrides, time_limit, as_json, engine, solver, ma
         _check_solver(solver)
     output, inputs = _prepare(input_path, output, "report",
                               _with_time_limit(overrides, time_limit),
-                              max_file_mb=max_file_mb, max_cells=max_cells)
+                              max_file_mb=max_file_mb, max_cells=max_cells, previous=previous)
     result = run_solve(inputs, engine=engine, solver=solver)
     written = write_report(result, output, overwrite_input=str(input_path))
     if as_json:
@@ -349,7 +355,7 @@ def _print_summary(result, written: Path) -> None:
 @click.argument("input_path", metavar="INPUT", type=click.Path())
 @_common
 @_limits
-def validate(input_path, overrides, time_limit, as_json, max_file_mb, max_cells):
+def validate(input_path, overrides, time_limit, as_json, max_file_mb, max_cells, previous):
     """Read and check INPUT only (its scenarios too); print counts or every problem.
 
     \b
@@ -361,7 +367,7 @@ def validate(input_path, overrides, time_limit, as_json, max_file_mb, max_cells)
     from .sweep import sheet_scenarios, validate_scenarios
 
     inputs = _load(input_path, _with_time_limit(overrides, time_limit),
-                   max_file_mb=max_file_mb, max_cells=max_cells)
+                   max_file_mb=max_file_mb, max_cells=max_cells, previous=previous)
     validate_scenarios(inputs, sheet_scenarios(inputs))
     for warning in inputs.warnings:
         click.echo(f"warning: {warning}", err=True)

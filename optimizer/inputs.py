@@ -193,8 +193,13 @@ def empty_previous() -> pd.DataFrame:
 # Reading raw tables
 
 
-def read_inputs(path, *, max_file_mb: float = 50, max_cells: int = 5_000_000) -> Inputs:
+def read_inputs(path, *, previous=None, max_file_mb: float = 50,
+                max_cells: int = 5_000_000) -> Inputs:
     """Read a workbook (.xlsx) or a folder of .csv files and validate it.
+
+    `previous`: a report burden wrote for last year's plan (.xlsx); its `members` sheet
+    (member, year, cost) is the case's previous plan, in place of any `previous` sheet of
+    the input (docs/model.md section 9). Its problems name that file and sheet.
 
     Before anything is parsed, a file larger than `max_file_mb` megabytes, or a workbook whose
     archive declares more than `max_cells` cells' worth of sheet XML, is refused, as are macro,
@@ -219,9 +224,41 @@ def read_inputs(path, *, max_file_mb: float = 50, max_cells: int = 5_000_000) ->
     else:
         raise InputError([Problem(name, None, None, None, path.suffix or path.name,
                                   "an .xlsx workbook or a folder of .csv files")])
-    if path.is_dir():
-        return _validate(frames, str(path), digest, kind="file", labels=labels)
-    return _validate(frames, str(path), digest, kind="sheet")
+    if not path.is_dir():
+        labels = {}
+    if previous is not None:
+        frames, digest, labels = _with_previous_plan(frames, digest, labels, Path(previous),
+                                                     max_file_mb, max_cells)
+    return _validate(frames, str(path), digest, kind="file" if path.is_dir() else "sheet",
+                     labels=labels)
+
+
+def _with_previous_plan(frames, digest, labels, report: Path, max_file_mb, max_cells):
+    """The input's tables with the `members` sheet of a previous report as its `previous`
+    sheet (member, year, cost; Excel rows kept), the digest covering both files."""
+    from .headers import internal_names
+
+    if not report.is_file() or report.suffix.lower() != ".xlsx":
+        raise InputError([Problem(report.name, None, None, None, _NOTHING,
+                                  "a report burden wrote (.xlsx), for --previous")])
+    tables, report_digest = _read_xlsx(report, max_file_mb, max_cells)
+    members = next((t for name, t in tables.items() if _norm(name) == "members"), None)
+    if members is None:
+        raise InputError([Problem(report.name, "members", None, None, _NOTHING,
+                                  "a members sheet (member, year, cost): a report burden "
+                                  "wrote, for --previous")])
+    members = members.set_axis(internal_names(members.columns), axis=1)
+    missing = [c for c in ("member", "year", "cost") if c not in members.columns]
+    if missing:
+        raise InputError([Problem(report.name, "members", None, c, _NOTHING,
+                                  "a column of a burden report's members sheet") for c in missing])
+    plan = members[["member", "year", "cost"]].copy()
+    plan[ROW] = members[ROW] if ROW in members.columns else np.arange(2, len(plan) + 2)
+    frames = {name: table for name, table in frames.items() if _norm(name) != "previous"}
+    frames["previous"] = plan
+    labels = {**labels, "previous": f"file '{report.name}', sheet 'members'"}
+    digest = hashlib.sha256(f"{digest}\n{report_digest}".encode()).hexdigest()
+    return frames, digest, labels
 
 
 def _read_xlsx(path: Path, max_file_mb: float = 50,

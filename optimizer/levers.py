@@ -10,14 +10,12 @@ import pandas as pd
 
 from .result import PATH_COLUMNS, PREVIOUS_COLUMNS, RULE_COLUMNS, empty_frame
 
-#: a plan meets a bound within this relative tolerance (the stages' keep rows move the
-#: optimum by 1e-6 relative)
-BINDING = 1e-6
+from .extract import AT_LIMIT as BINDING  # a cost within this of a bound (relative) is at it
 
 
 def rules_table(formulation, x, duals=None) -> pd.DataFrame:
     """One row per rule and group: `value` = A[r,gamma] at the plan, `bound` = the rule's
-    value or share * B[r,gamma], `slack` (>= 0 when the rule holds), `marginal_cost` = the
+    value or share * B[r,gamma], `slack` (>= 0 when the rule holds), `cost_per_unit` = the
     change of the total cost per unit the row's right-hand side rises (the dual of the rule
     row at the cost stage; NaN where unknown)."""
     from models.rules import ALL, rule_sums
@@ -38,8 +36,8 @@ def rules_table(formulation, x, duals=None) -> pd.DataFrame:
     table["value"], table["bound"], table["slack"] = value, bound, slack
     marginal = np.full(len(table), np.nan)
     if duals is not None:
-        marginal = np.asarray(duals, dtype=float)
-    table["marginal_cost"] = marginal
+        marginal = np.asarray(duals, dtype=float) + 0.0  # no -0
+    table["cost_per_unit"] = marginal
     return table[RULE_COLUMNS]
 
 
@@ -70,13 +68,16 @@ def path_table(formulation, x) -> pd.DataFrame:
         settings.path_total_share is not None else np.full(n, np.nan)
     core_path = my["path_core"].to_numpy(float) if on_path and \
         settings.path_core_share is not None else np.full(n, np.nan)
-    slack = BINDING * np.maximum(np.abs(cost), 1.0)
-    meets = (np.isnan(path_share) | (cost >= path_share * gdp - slack)) & \
-        (np.isnan(core_path) | (core >= core_path * gdp - slack))
-    binds = ~np.isnan(path_share) & (np.abs(cost - path_share * gdp) <= slack) & \
-        (path_share * gdp > my["lower"].to_numpy(float) + slack)
-    binds |= ~np.isnan(core_path) & (np.abs(core - core_path * gdp) <= slack) & \
-        (core_path * gdp > my["core_lower"].to_numpy(float) + slack)
+    def near(bound):
+        return BINDING * np.maximum(np.abs(np.nan_to_num(bound)), 1.0)
+
+    total_path, core_path_money = path_share * gdp, core_path * gdp
+    meets = (np.isnan(path_share) | (cost >= total_path - near(total_path))) & \
+        (np.isnan(core_path) | (core >= core_path_money - near(core_path_money)))
+    binds = ~np.isnan(path_share) & (cost <= total_path + near(total_path)) & \
+        (total_path > my["lower"].to_numpy(float) + near(total_path))
+    binds |= ~np.isnan(core_path) & (core <= core_path_money + near(core_path_money)) & \
+        (core_path_money > my["core_lower"].to_numpy(float) + near(core_path_money))
     cap = my["cap_share"].to_numpy(float)
     highest = np.fmax(np.nan_to_num(path_share, nan=0.0), np.nan_to_num(core_path, nan=0.0))
     table = pd.DataFrame({

@@ -59,6 +59,9 @@ from .result import (
     CONSTRAINT_COLUMNS,
     DETERRENCE_COLUMNS,
     MEMBER_COLUMNS,
+    PATH_COLUMNS,
+    PREVIOUS_COLUMNS,
+    RULE_COLUMNS,
     STAGE_COLUMNS,
     SUMMARY_KEYS,
     Result,
@@ -422,6 +425,44 @@ def constraints_sheet(wb: Workbook, result: Result) -> None:
     new_table_sheet(wb, "your constraints", table, CONSTRAINT_COLUMNS, currency_of(result),
                     formats=dict.fromkeys(["body", "lower", "upper", "slack", "dual"],
                                           QUANTITY))
+
+
+def rules_sheet(wb: Workbook, result: Result) -> None:
+    """Each rule row: its value at the plan against its bound, the slack and what the rule
+    costs the alliance per unit of its bound; only when the case has rules."""
+    if not len(result.rules):
+        return
+    new_table_sheet(wb, "rules", result.rules, RULE_COLUMNS, currency_of(result),
+                    formats=dict.fromkeys(["value", "bound", "slack", "cost_per_unit"],
+                                          QUANTITY))
+
+
+def path_sheet(wb: Workbook, result: Result) -> None:
+    """Each member's path, floors and caps as shares of GDP beside its total, core and related
+    spending by year; only when the case has a path, a related capability, a core floor or a
+    related cap."""
+    table = result.path
+    if not len(table) or not (
+            table["path_share"].notna().any() or table["core_path_share"].notna().any()
+            or (table["related_cost"] > 0).any() or table["related_cap_share"].notna().any()
+            or (table["core_floor_share"] > 0).any()):
+        return
+    shares = ["baseline_share", "path_share", "core_path_share", "floor_share",
+              "core_floor_share", "cap_share", "related_cap_share", "burden", "core_share",
+              "related_share"]
+    new_table_sheet(wb, "path", table, PATH_COLUMNS, currency_of(result),
+                    formats={**dict.fromkeys(shares, PERCENT),
+                             **dict.fromkeys(["gdp", "core_cost", "related_cost"], MONEY)})
+
+
+def previous_sheet(wb: Workbook, result: Result) -> None:
+    """The plan against the previous plan, member by member; only when there is one."""
+    if not len(result.previous):
+        return
+    new_table_sheet(wb, "previous plan", result.previous, PREVIOUS_COLUMNS,
+                    currency_of(result),
+                    formats={**dict.fromkeys(["previous", "cost", "change"], MONEY),
+                             "change_share": PERCENT})
 
 
 def sources_sheet(wb: Workbook, result: Result) -> None:
@@ -815,6 +856,9 @@ SHEETS: list[SheetWriter] = [
     fairness_sheet,
     table_sheet("allocation", lambda r: r.allocation, ALLOCATION_COLUMNS),
     table_sheet("deterrence", lambda r: r.deterrence, DETERRENCE_COLUMNS),
+    rules_sheet,
+    path_sheet,
+    previous_sheet,
     stages_sheet,
     constraints_sheet,
     table_sheet("inputs", lambda r: r.settings, ["key", "value"]),

@@ -42,7 +42,7 @@ STAGE_COLUMNS = ["stage", "name", "value", "status", "certified", "route", "resi
 CONSTRAINT_COLUMNS = ["constraint", "index", "body", "lower", "upper", "slack", "dual"]
 #: The planners' levers (optimizer/levers.py): rules, the path, the previous plan.
 RULE_COLUMNS = ["rule", "member", "capability", "region", "year", "measure", "sense", "value",
-                "bound", "slack", "marginal_cost"]
+                "bound", "slack", "cost_per_unit"]
 PATH_COLUMNS = ["member", "year", "gdp", "baseline_share", "path_share", "core_path_share",
                 "floor_share", "core_floor_share", "cap_share", "related_cap_share", "burden",
                 "core_share", "related_share", "core_cost", "related_cost", "on_path",

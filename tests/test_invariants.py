@@ -3,10 +3,14 @@ satisfies every constraint of docs/model.md.
 
 A strategy draws a valid case (2-4 members, 1-2 capabilities, 1-2 regions, 1-3 years, floors
 below caps, optional equipment with inventory, access denials, quality, an absent member,
-fairness band, ramp, robustness 0/1, any objective and fair-share rule). Each check recomputes
-from the case's own numbers (never from the model's layout) and from `result.allocation`:
-member-year cost and persons, commitments, personnel, inventory, access, fairness band, ramp,
-deterrence (nominal and, under robustness, protected), the shortfall index, whole units.
+fairness band, ramp, robustness 0/1, any objective and fair-share rule; and, in some cases,
+the levers: a rule, a related capability with core floors and related caps, a path to a
+target year, a previous plan with max_change or the previous_plan tie-break). Each check
+recomputes from the case's own numbers (never from the model's layout) and from
+`result.allocation`: member-year cost and persons, commitments, personnel, inventory, access,
+fairness band, ramp, deterrence (nominal and, under robustness, protected), the shortfall
+index, whole units, each rule's groups and sums, core floors, related caps, the path, the
+previous plan's limits.
 Tolerance: 1e-6 relative to the magnitude compared (absolute below 1).
 """
 
@@ -36,9 +40,9 @@ def tol(*magnitudes) -> float:
 
 # ----------------------------------------------------------------------------- strategy
 @st.composite
-def cases(draw):
+def cases(draw, with_levers: bool = False):
     """(frames, spec): the sheets for `inputs_from_frames` and the same numbers as plain
-    Python for the checks."""
+    Python for the checks; `with_levers`: always some of the levers, a rule most often."""
     n_members = draw(st.integers(2, 4))
     members = [f"M{i}" for i in range(n_members)]
     capabilities = [f"c{i}" for i in range(draw(st.integers(1, 2)))]
@@ -117,6 +121,67 @@ def cases(draw):
             sheets["access"] = [{"member": m, "region": g, "allowed": False}
                                 for m, g in sorted(denied)]
 
+    levers = with_levers or draw(st.booleans())
+    related, core_floor, related_cap, path, previous, rule_spec = set(), {}, {}, None, {}, None
+    max_change, previous_tie = None, False
+    if levers:
+        if len(capabilities) > 1 and draw(st.booleans()):
+            related.add(capabilities[-1])
+        for i, m in enumerate(members):
+            core_floor[m] = draw(st.sampled_from([0.0, 0.0, 0.01]))
+            related_cap[m] = draw(st.sampled_from([None, None, 0.02]))
+            if spec_m[m]["cap"] is not None and core_floor[m] > spec_m[m]["cap"]:
+                core_floor[m] = 0.0
+            m_rows[i]["core_floor_gdp_share"] = core_floor[m]
+            m_rows[i]["related_cap_gdp_share"] = related_cap[m]
+        if draw(st.booleans()):
+            path = dict(year=draw(st.sampled_from([years[0], years[-1], years[-1] + 2])),
+                        total=draw(st.sampled_from([None, 0.02, 0.03])),
+                        core=draw(st.sampled_from([None, 0.01])))
+            if path["total"] is None and path["core"] is None:
+                path["total"] = 0.03
+            for i, m in enumerate(members):
+                highest = max(path["total"] or 0.0, path["core"] or 0.0)
+                if spec_m[m]["cap"] is not None and spec_m[m]["cap"] < highest:
+                    spec_m[m]["cap"] = m_rows[i]["cap_gdp_share"] = highest + 0.02
+                if spec_m[m]["baseline"] is None:
+                    spec_m[m]["baseline"] = draw(st.sampled_from([None, 2.0, 10.0]))
+                    m_rows[i]["baseline"] = spec_m[m]["baseline"]
+        if draw(st.sampled_from([True, True, with_levers, False])):
+            rule_spec = dict(
+                measure=draw(st.sampled_from(["cost", "funding", "personnel", "units",
+                                              "deterrence"])),
+                member=draw(st.sampled_from([None, None] + members)),
+                capability=draw(st.sampled_from([None, None] + capabilities)),
+                region=draw(st.sampled_from([None, None] + regions)),
+                year=draw(st.sampled_from([None, None] + years)),
+                per=draw(st.sampled_from([(), (), ("year",), ("member",), ("member", "year"),
+                                          ("region",)])),
+                sense=draw(st.sampled_from([">=", "<=", "<=", "="])),
+                share=draw(st.sampled_from([None, 0.2, 0.5])),
+                value=draw(st.sampled_from([1.0, 5.0, 40.0])))
+            if rule_spec["share"] is not None:
+                rule_spec["value"] = None
+            if rule_spec["member"] is not None and spec_m[rule_spec["member"]]["absent"]:
+                rule_spec["member"] = None  # (a rule over members standing aside is dropped)
+        if draw(st.booleans()):
+            for m in members:
+                for t in years:
+                    previous[(m, t)] = float(draw(st.sampled_from([5, 20, 50])))
+            max_change = draw(st.sampled_from([None, 1.0, 3.0]))
+            previous_tie = max_change is None or draw(st.booleans())
+
+    if rule_spec is not None and (rule_spec["member"], rule_spec["region"]) in denied:
+        rule_spec["region"] = None  # a selection with no cell is an input error
+    if rule_spec is not None:
+        sheets["rules"] = [{"rule": "r", **{k: (",".join(v) if k == "per" else v)
+                                            for k, v in rule_spec.items()}}]
+    if previous:
+        sheets["previous"] = [{"member": m, "year": t, "cost": c}
+                              for (m, t), c in previous.items()]
+    if related:
+        for row in c_rows:
+            row["category"] = "related" if row["capability"] in related else "core"
     quality = {}
     if draw(st.booleans()):
         for m in members:
@@ -134,6 +199,16 @@ def cases(draw):
         setting_rows["fairness_tolerance"] = tau
     if rho is not None:
         setting_rows["max_growth"] = rho
+    if path is not None:
+        setting_rows["path_year"] = path["year"]
+        for key, value in (("path_total_share", path["total"]),
+                           ("path_core_share", path["core"])):
+            if value is not None:
+                setting_rows[key] = value
+    if max_change is not None:
+        setting_rows["max_change"] = max_change
+    if previous_tie:
+        setting_rows["tie_break"] = "previous_plan"
     frames = {
         "settings": pd.DataFrame({"key": list(setting_rows),
                                   "value": [str(v) for v in setting_rows.values()]}),
@@ -144,7 +219,10 @@ def cases(draw):
     }
     spec = dict(members=spec_m, capabilities=spec_c, equipment=spec_k, inventory=inventory,
                 denied=denied, quality=quality, years=years, targets=t_rows, tau=tau,
-                rho=rho, gamma=gamma, rule=rule, allow_shortfall=allow_shortfall)
+                rho=rho, gamma=gamma, rule=rule, allow_shortfall=allow_shortfall,
+                levers=levers, related=related, core_floor=core_floor,
+                related_cap=related_cap, path=path, rule_spec=rule_spec, previous=previous,
+                max_change=max_change, regions=regions, capability_names=capabilities)
     return frames, spec
 
 
@@ -258,6 +336,8 @@ def check_plan(result, spec):
                 limit = (1 + rho) ** (after - before) * costs.loc[(m, before), "cost"]
                 assert costs.loc[(m, after), "cost"] <= limit + tol(limit), (m, after)
 
+    check_levers(result, spec, alloc, costs, present)
+
     # 1. deterrence: achieved from the allocation; protected without the gamma largest
     keys = ["capability", "region", "year"]
     by_member = alloc.groupby(keys + ["member"])["effect"].sum()
@@ -285,6 +365,92 @@ def check_plan(result, spec):
     assert len(det) == len(spec["targets"])
 
 
+def path_share(spec, m, t, share):
+    """pi[m,t] of docs/model.md section 8, from the case's own numbers."""
+    p, path = spec["members"][m], spec["path"]
+    before = T0 - 1
+    start = 0.0 if p["baseline"] is None else \
+        p["baseline"] / (p["gdp"] / (1 + p["growth"]))
+    if start >= share:
+        return share
+    return start + (share - start) * min(1.0, (t - before) / (path["year"] - before))
+
+
+def check_levers(result, spec, alloc, costs, present):
+    """Rules, core floors, related caps, the path and the previous plan's limits, from the
+    allocation and the case's own numbers."""
+    years = spec["years"]
+    related = alloc["capability"].isin(spec["related"])
+    by = alloc.assign(related=related).groupby(["member", "year", "related"])["money"].sum()
+
+    def spent(m, t, is_related):
+        return float(by.get((m, t, is_related), 0.0))
+
+    for m in present:
+        for t in years:
+            gdp = gdp_of(spec, m, t)
+            cost, core = costs.loc[(m, t), "cost"], spent(m, t, False)
+            floor = spec["core_floor"].get(m, 0.0) * gdp
+            assert core >= floor - tol(floor), (m, t, core, floor)
+            cap = spec["related_cap"].get(m)
+            if cap is not None:
+                assert spent(m, t, True) <= cap * gdp + tol(cap * gdp), (m, t)
+            if spec["path"] is not None:
+                for key, amount in (("total", cost), ("core", core)):
+                    if spec["path"][key] is not None:
+                        need = path_share(spec, m, t, spec["path"][key]) * gdp
+                        assert amount >= need - tol(need), (m, t, key, amount, need)
+            if spec["max_change"] is not None and (m, t) in spec["previous"]:
+                prev, delta = spec["previous"][(m, t)], spec["max_change"]
+                assert (1 - delta) * prev - tol(prev) <= cost <= (1 + delta) * prev + \
+                    tol(prev), (m, t, cost, prev)
+    rule = spec["rule_spec"]
+    if rule is None:
+        assert result.rules.empty
+        return
+    # the cells: present members x allowed regions x every capability and year
+    cells = [(m, c, g, t) for m in present for g in spec["regions"]
+             if (m, g) not in spec["denied"] for c in spec["capability_names"] for t in years]
+    names = ("member", "capability", "region", "year")
+
+    def passes(cell, only=names):
+        return all(rule[d] is None or cell[i] == rule[d] for i, d in enumerate(names)
+                   if d in only)
+
+    per = [names.index(d) for d in rule["per"]]
+    groups = list(dict.fromkeys(tuple(cell[i] for i in per) for cell in cells if passes(cell)))
+    measure = {"cost": "money", "funding": None, "personnel": "persons", "units": None,
+               "deterrence": "effect"}[rule["measure"]]
+    values = alloc.assign(
+        funding=np.where(alloc["resource"] == "funding", alloc["quantity"], 0.0),
+        units=np.where(alloc["resource"] == "equipment", alloc["quantity"], 0.0))
+    column = measure or rule["measure"]
+    totals = values.groupby(["member", "capability", "region", "year"])[column].sum()
+
+    def total(selected):
+        return sum(float(totals.get(cell, 0.0)) for cell in selected)
+
+    table = result.rules
+    assert len(table) == len(groups), (table, groups)
+    for group in groups:
+        def in_group(cell):
+            return tuple(cell[i] for i in per) == group
+        a = total(c for c in cells if passes(c) and in_group(c))
+        bound = rule["value"] if rule["share"] is None else rule["share"] * total(
+            c for c in cells if passes(c, ("year",)) and in_group(c))
+        size = tol(a, bound)
+        if rule["sense"] in (">=", "="):
+            assert a >= bound - size, (rule, group, a, bound)
+        if rule["sense"] in ("<=", "="):
+            assert a <= bound + size, (rule, group, a, bound)
+        shown = table
+        for i, d in zip(per, rule["per"]):
+            shown = shown[shown[d] == group[rule["per"].index(d)]]
+        assert len(shown) == 1
+        assert shown["value"].iloc[0] == pytest.approx(a, rel=1e-6, abs=1e-6)
+        assert shown["bound"].iloc[0] == pytest.approx(bound, rel=1e-6, abs=1e-6)
+
+
 @settings(max_examples=40, deadline=None, phases=PHASES,
           suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
@@ -293,7 +459,8 @@ def test_reported_plan_satisfies_every_constraint(case):
     result = solve(inputs_from_frames(frames))
     event(f"status {result.status}")
     assert result.status in SOLVED + ("infeasible",), (result.status, result.conflicts)
-    if spec["tau"] is None and spec["rho"] is None and spec["allow_shortfall"]:
+    if spec["tau"] is None and spec["rho"] is None and spec["allow_shortfall"] and \
+            not spec["levers"]:
         # floors below caps, every member may act somewhere: always feasible
         assert result.status in SOLVED, result.conflicts
     if result.status == "infeasible":
@@ -302,6 +469,21 @@ def test_reported_plan_satisfies_every_constraint(case):
     assert (result.status == "optimal_with_shortfall") == (
         result.summary["shortfall_index"] > 1e-7)
     assert not math.isnan(result.summary["total_cost"])
+    assert result.summary["certified"], result.stages.to_string()
+    check_plan(result, spec)
+
+
+@settings(max_examples=30, deadline=None, phases=PHASES,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(cases(with_levers=True))
+def test_reported_plan_satisfies_every_lever(case):
+    frames, spec = case
+    result = solve(inputs_from_frames(frames))
+    event(f"status {result.status}")
+    assert result.status in SOLVED + ("infeasible",), (result.status, result.conflicts)
+    if result.status == "infeasible":
+        assert result.conflicts and all(isinstance(c, str) and c for c in result.conflicts)
+        return
     assert result.summary["certified"], result.stages.to_string()
     check_plan(result, spec)
 

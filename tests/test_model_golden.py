@@ -605,7 +605,7 @@ def test_rules_value_makes_a_dearer_member_fund():
     rule = row(result.rules, rule="b_funds")
     assert rule["value"] == near(3) and rule["bound"] == 3
     assert rule["slack"] == pytest.approx(0, abs=5e-5)  # the tie-break may spend 1e-6 x 6.5
-    assert rule["marginal_cost"] == pytest.approx(0.5, rel=1e-6)
+    assert rule["cost_per_unit"] == pytest.approx(0.5, rel=1e-6)
 
 
 def test_rules_share_per_year_binds_in_one_year():
@@ -622,10 +622,10 @@ def test_rules_share_per_year_binds_in_one_year():
     first, second = row(result.rules, year=Y), row(result.rules, year=Y + 1)
     assert first["value"] == near(15) and first["bound"] == near(15)
     assert second["value"] == near(10) and second["bound"] == near(7.2)
-    assert second["slack"] == near(2.8) and second["marginal_cost"] == pytest.approx(0, abs=1e-9)
+    assert second["slack"] == near(2.8) and second["cost_per_unit"] == pytest.approx(0, abs=1e-9)
     # The 2026 row is 0.4 E - 0.6 W >= 0 (W = 10): raising its right-hand side by 1 asks
     # E = 17.5, so it costs 2.5 per unit.
-    assert first["marginal_cost"] == pytest.approx(2.5, rel=1e-6)
+    assert first["cost_per_unit"] == pytest.approx(2.5, rel=1e-6)
 
 
 def test_rules_infeasible_rule_is_named():

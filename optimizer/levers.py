@@ -8,9 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .result import PATH_COLUMNS, PREVIOUS_COLUMNS, RULE_COLUMNS, empty_frame
-
 from .extract import AT_LIMIT as BINDING  # a cost within this of a bound (relative) is at it
+from .result import PATH_COLUMNS, PREVIOUS_COLUMNS, RULE_COLUMNS, empty_frame
 
 
 def rules_table(formulation, x, duals=None) -> pd.DataFrame:

@@ -433,7 +433,7 @@ def check_levers(result, spec, alloc, costs, present):
     table = result.rules
     assert len(table) == len(groups), (table, groups)
     for group in groups:
-        def in_group(cell):
+        def in_group(cell, group=group):
             return tuple(cell[i] for i in per) == group
         a = total(c for c in cells if passes(c) and in_group(c))
         bound = rule["value"] if rule["share"] is None else rule["share"] * total(

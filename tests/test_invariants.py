@@ -444,7 +444,7 @@ def check_levers(result, spec, alloc, costs, present):
         if rule["sense"] in ("<=", "="):
             assert a <= bound + size, (rule, group, a, bound)
         shown = table
-        for i, d in zip(per, rule["per"]):
+        for d in rule["per"]:
             shown = shown[shown[d] == group[rule["per"].index(d)]]
         assert len(shown) == 1
         assert shown["value"].iloc[0] == pytest.approx(a, rel=1e-6, abs=1e-6)

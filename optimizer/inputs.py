@@ -944,15 +944,18 @@ def _names_list(text) -> list[str]:
     return [item.strip() for item in str(text).split(",") if item.strip()]
 
 
-_SENSES = {"<=": "<=", "=<": "<=", "\u2264": "<=", ">=": ">=", "=>": ">=", "\u2265": ">=",
-           "=": "=", "==": "="}
+#: a rule's sense as written: symbols, or words (Excel reads a cell typed `=` as the start of a
+#: formula: type `'=` or `exactly`)
+_SENSES = {"<=": "<=", "=<": "<=", "\u2264": "<=", "at most": "<=",
+           ">=": ">=", "=>": ">=", "\u2265": ">=", "at least": ">=",
+           "=": "=", "==": "=", "exactly": "="}
 
 
 def _sense(text) -> str | None:
     """A rule's sense, `<=`, `>=` or `=` (None: not one of them)."""
     if text is None:
         return None
-    return _SENSES.get(str(text).strip())
+    return _SENSES.get(" ".join(str(text).split()).lower())
 
 
 def _same_key(a: tuple, b: tuple) -> bool:
@@ -1360,7 +1363,7 @@ class _Case:
                               "pledge": pledge, "core_floor_share": core_floor,
                               "related_cap_share": related_cap}, index=index)
         for at in np.flatnonzero(core_floor > cap):
-            if at in core_row or at in source_row:
+            if at in core_row or source_row.get(at, (0, ""))[1] == "cap_gdp_share":
                 key = index[at]
                 self.found.add("commitments", int(core_row.get(at, source_row.get(at, (0,))[0])),
                                "core_floor_gdp_share", core_floor[at],
@@ -1402,6 +1405,7 @@ class _Case:
         known = {"member": (member_names, "a member"),
                  "capability": (capability_names, "a capability"),
                  "region": (region_names, "a region named in targets")}
+        typed_badly = {(p.row, p.column) for p in self.found.problems if p.sheet == "rules"}
         out = []
         for record in table.to_dict("records"):
             row, add = record[ROW], self.found.add
@@ -1412,9 +1416,11 @@ class _Case:
                     f"one of {', '.join(MEASURES)}" + did_you_mean(measure, MEASURES))
             sense = _sense(record["sense"])
             if record["sense"] is not None and sense is None:
-                add("rules", row, "sense", record["sense"], "one of <=, >=, =")
+                add("rules", row, "sense", record["sense"],
+                    "one of <=, >=, = (or at most, at least, exactly)")
             value, share = record["value"], record["share"]
-            if value is None and share is None:
+            if value is None and share is None and not {(row, "value"), (row, "share")} & \
+                    typed_badly:
                 add("rules", row, "value", None, "a value or a share (one of the two)")
             elif value is not None and share is not None:
                 add("rules", row, "share", share,
@@ -1522,7 +1528,8 @@ class _Case:
         if s.path_year is None and shares:
             add("settings", rows.get(shares[0]), "value", getattr(s, shares[0]),
                 f"a path_year (the year {shares[0]} is reached) beside it")
-        if s.path_year is not None and not shares:
+        if s.path_year is not None and not shares and not (
+                "path_total_share" in rows or "path_core_share" in rows):
             add("settings", rows.get("path_year"), "value", s.path_year,
                 "path_total_share or path_core_share beside path_year")
         if s.path_year is not None and years and s.path_year < years[0]:

@@ -328,6 +328,6 @@ OVERRIDE_PATHS: tuple[tuple[str, str], ...] = (
     ("targets.scale", "multiplies every target: targets.scale=1.2"),
     ("targets[<region>].scale", "one region's targets: targets[east].scale=1.2"),
     ("targets[<capability>].scale", "one capability's targets"),
-    ("rules[<rule>].value", "one rule's limit: rules[east_funding].value=250000"),
-    ("rules[<rule>].share", "one rule's share: rules[east_funding].share=0.35"),
+    ("rules[<rule>].value", "one rule's limit: rules[east].value=250000"),
+    ("rules[<rule>].share", "one rule's share: rules[east].share=0.35"),
 )

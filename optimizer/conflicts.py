@@ -11,6 +11,8 @@ def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[s
     from models.commitments import stranded_members
     from models.registry import family
 
+    stranded = stranded_members(formulation)
+    access = {}  # member -> the commitments access leaves nowhere to be spent
     targets, limits = [], []
     for row in rows:
         if row >= compiled.matrix.shape[0]:
@@ -30,10 +32,10 @@ def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[s
             continue
         if reason.target is not None:
             targets.append(reason.target)
+        elif reason.kind == "the commitments of" and reason.member in stranded:
+            access.setdefault(reason.member, []).append(reason.item)
         else:
             limits.append((reason.kind, reason.item))
-    stranded = stranded_members(formulation)
-    access = {}  # member -> the commitments access leaves nowhere to be spent
     for col in columns:
         for reason in _describe_bound(formulation, compiled, int(col), currency):
             if reason.kind == "the commitments of" and reason.member in stranded:

@@ -190,12 +190,13 @@ SHEETS: tuple[Sheet, ...] = (
                doc="what is summed: cost, funding, personnel, units or deterrence",
                example="funding"),
         Column("member", "text", doc="members it covers (blank: all; a name or a comma list)",
-               example=""),
+               example=None),
         Column("capability", "text", doc="capabilities it covers (blank: all; a comma list)",
-               example=""),
+               example=None),
         Column("region", "text", doc="regions it covers (blank: all; a comma list)",
                example="east"),
-        Column("year", "text", doc="years it covers (blank: all; a comma list)", example=""),
+        Column("year", "text", doc="years it covers (blank: all; a comma list or a span "
+               "2026-2030)", example=None),
         Column("per", "text", symbol="D_r",
                doc="blank: one limit over everything selected; or dimensions (member, "
                "capability, region, year, comma-separated) for one limit per group",

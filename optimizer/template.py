@@ -15,8 +15,8 @@ _EXAMPLE_NAMES = {"member": "Poland", "capability": "maritime", "region": "east"
 # A second member and a second region, so the example's access row (Poland may not act in
 # the south) leaves Poland the east to spend in and the south to Italy: the example solves.
 _MORE_ROWS = {
-    "members": [["Italy", 2000000, 0.01, 59.0, 30000, 0.04, 0.02, 0.05, 35000, 1.0, False,
-                 0.01, 0.015]],
+    "members": [["Italy", 2000000, 0.01, 59.0, 30000, 0.04, 0.02, 0.05, 35000, 1.0, 0.01,
+                 0.015, False]],
     "targets": [["maritime", "south", 2026, 30000, 1]],
 }
 _ACCESS_REGION = "south"
@@ -29,7 +29,7 @@ def _example_row(sheet) -> list:
     for col in sheet.columns:
         if sheet.name == "access" and col.name == "region":
             row.append(_ACCESS_REGION)
-        elif col.name in _EXAMPLE_NAMES and sheet.name not in ("sources",):
+        elif col.name in _EXAMPLE_NAMES and sheet.name not in ("sources", "rules"):
             row.append(_EXAMPLE_NAMES[col.name])
         else:
             row.append(col.example)

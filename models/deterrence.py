@@ -176,4 +176,10 @@ def impossible(f) -> list[str]:
     return [f"Target {t['capability']} in {t['region']} in {t['year']} ({t['target']:,.1f}) "
             "cannot be met: no present member can contribute there (access, effects and "
             "inventory all rule it out) and shortfall is not allowed."
-            for _, t in f.unreachable.iterrows()]
+            for _, t in _unreachable(f).iterrows()]
+
+
+def _unreachable(f) -> pd.DataFrame:
+    block = f.blocks.get("deterrence")
+    return block.impossible if block is not None and block.impossible is not None else \
+        pd.DataFrame()

@@ -297,8 +297,10 @@ class Formulation:
 
     @property
     def unreachable(self) -> pd.DataFrame:
-        """Rows that must hold but have no terms (targets no one can reach)."""
-        frames = [b.impossible for b in self.blocks.values() if b.impossible is not None]
+        """Rows that must hold but have no terms (targets no one can reach, rules with
+        nothing to count): each block's, its own columns."""
+        frames = [b.impossible for b in self.blocks.values()
+                  if b.impossible is not None and len(b.impossible)]
         return pd.concat(frames) if len(frames) > 1 else frames[0] if frames else \
             pd.DataFrame()
 

@@ -106,8 +106,8 @@ def rows(f, settings) -> list[Rows]:
     rules = f.sets.rules
     if rules is None or rules.empty:
         return []
-    labels, terms, lower, upper = [], [], [], []
-    at = 0
+    labels, terms, lower, upper, empty = [], [], [], [], []
+    at = kept = 0  # rows so far: every group (the rule_sums order), and those with terms
     for rule in rules.to_dict("records"):
         groups = rule_groups(f, rule)
         if groups is None:
@@ -124,22 +124,37 @@ def rows(f, settings) -> list[Rows]:
             row, column, coefficient = _grouped_terms(f, rule, per, keys, cells, units,
                                                       multiplier)
             bound = 0.0
-        terms.append((at + row, column, coefficient))
         n = len(keys)
-        lower.append(np.full(n, bound if rule["sense"] in (">=", "=") else -np.inf))
-        upper.append(np.full(n, bound if rule["sense"] in ("<=", "=") else np.inf))
-        labels.append(_labels(f, rule, groups))
+        # a group with no term (nothing it counts is in the model) is no row: vacuous if 0
+        # meets its bound, else impossible (`impossible`)
+        has_terms = np.bincount(row, minlength=n) > 0
+        number = np.full(n, -1)
+        number[has_terms] = kept + np.arange(int(has_terms.sum()))
+        terms.append((number[row], column, coefficient))
+        low = bound if rule["sense"] in (">=", "=") else -np.inf
+        high = bound if rule["sense"] in ("<=", "=") else np.inf
+        lower.append(np.full(int(has_terms.sum()), low))
+        upper.append(np.full(int(has_terms.sum()), high))
+        frame = _labels(f, rule, groups)
+        frame["sum_row"] = at + np.arange(n)
+        labels.append(frame[has_terms])
+        if not low <= 0 <= high:
+            empty.append(frame[~has_terms])
         at += n
-    if not labels:
+        kept += int(has_terms.sum())
+    if not kept and not empty:
         return []
     table = pd.concat(labels, ignore_index=True)
     row, column, coefficient = (np.concatenate(parts) for parts in zip(*terms))
+    impossible = pd.concat(empty, ignore_index=True) if empty else None
     return [Rows("rules", Labels(table, KEYS, references={
         key: table[key].to_numpy(object) for key in ("measure", "sense", "per")} | {
-        key: table[key].to_numpy(float) for key in ("value", "share")}),
+        key: table[key].to_numpy(float) for key in ("value", "share")} | {
+        "sum_row": table["sum_row"].to_numpy(np.int64)}),
         rows=row, columns=column, coefficients=coefficient,
         lower=np.concatenate(lower), upper=np.concatenate(upper),
-        doc="A[r,gamma] sense value, or A[r,gamma] - share * B[r,gamma] sense 0")]
+        doc="A[r,gamma] sense value, or A[r,gamma] - share * B[r,gamma] sense 0",
+        impossible=impossible)]
 
 
 def _labels(f, rule, groups) -> pd.DataFrame:
@@ -188,6 +203,17 @@ def statement(label) -> str:
     if not np.isnan(label["share"]):
         return f"{label['measure']} {label['sense']} {label['share']:.0%} of the whole"
     return f"{label['measure']} {label['sense']} {label['value']:,.6g}"
+
+
+def impossible(f) -> list[str]:
+    """Rule rows with nothing to count that cannot hold at 0 (`units >= 5` where no one
+    holds equipment, say)."""
+    block = f.blocks.get("rules")
+    if block is None or block.impossible is None:
+        return []
+    return [f"The rule '{label['rule']}' ({statement(label)}; {group_text(label)}) cannot "
+            f"hold: nothing it counts ({label['measure']}) can be spent or deployed in its "
+            "selection." for _, label in block.impossible.iterrows()]
 
 
 def explain(name: str, label: pd.Series, f, currency: str) -> Reason:

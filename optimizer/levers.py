@@ -16,7 +16,8 @@ def rules_table(formulation, x, duals=None) -> pd.DataFrame:
     """One row per rule and group: `value` = A[r,gamma] at the plan, `bound` = the rule's
     value or share * B[r,gamma], `slack` (>= 0 when the rule holds), `cost_per_unit` = the
     change of the total cost per unit the row's right-hand side rises (the dual of the rule
-    row at the cost stage; NaN where unknown)."""
+    row at the cost stage; NaN where unknown). `duals`: the positions of the rows among the
+    groups and their duals (a group with nothing to count has no row)."""
     from models.rules import ALL, rule_sums
 
     sums = rule_sums(formulation, np.asarray(x, dtype=float))
@@ -34,8 +35,10 @@ def rules_table(formulation, x, duals=None) -> pd.DataFrame:
         table[dimension] = table[dimension].map(lambda v: "all" if v == ALL else v)
     table["value"], table["bound"], table["slack"] = value, bound, slack
     marginal = np.full(len(table), np.nan)
-    if duals is not None:
-        marginal = np.asarray(duals, dtype=float) + 0.0  # no -0
+    if duals is not None:  # (positions among the groups, the duals of their rows)
+        where, values = duals
+        marginal[where] = np.asarray(values, dtype=float) + 0.0  # no -0
+        marginal[np.setdiff1d(np.arange(len(table)), where)] = 0.0  # no row: binds nothing
     table["cost_per_unit"] = marginal
     return table[RULE_COLUMNS]
 

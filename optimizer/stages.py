@@ -88,7 +88,7 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
         formulation = model.formulation
     else:
         formulation = formulate(inputs)
-    if len(formulation.unreachable) and not inputs.settings.allow_shortfall:
+    if len(formulation.unreachable):
         return _without_solution(inputs, "infeasible", [], _impossible(formulation),
                                  list(inputs.warnings), started, formulation.n_columns, 0)
     if model is None:
@@ -161,9 +161,11 @@ def compile_layout(formulation):
 
 
 def _impossible(formulation) -> list[str]:
-    from models.deterrence import impossible
+    """The rows that must hold but have no term, in words (each family's `impossible`)."""
+    from models.registry import FAMILIES
 
-    return impossible(formulation)
+    return [sentence for family in FAMILIES if hasattr(family, "impossible")
+            for sentence in family.impossible(formulation)]
 
 
 class Resolver:
@@ -204,7 +206,7 @@ class Resolver:
 
         started = time.perf_counter()
         layout = formulate(inputs, cache=self.structure)
-        if len(layout.unreachable) and not inputs.settings.allow_shortfall:
+        if len(layout.unreachable):
             return _without_solution(inputs, "infeasible", [], _impossible(layout),
                                      list(inputs.warnings), started, layout.n_columns, 0)
         compiled = self.compiled = assemble(layout, self.compiled, keep_pattern=True)
@@ -349,10 +351,14 @@ def lever_tables(layout, compiled, x, duals, members) -> dict:
     from .levers import path_table, previous_table, rules_table
 
     tables = {"path": path_table(layout, x), "previous": previous_table(layout, members)}
-    if "rules" in layout.blocks:
-        rows = compiled.block_rows("rules")
-        rule_duals = duals[rows] if duals is not None and \
-            len(rows) == layout.blocks["rules"].size else None
+    if layout.sets.rules is not None and len(layout.sets.rules):
+        block, rule_duals = layout.blocks.get("rules"), None
+        if block is None and duals is not None:  # every group vacuous: no row binds
+            rule_duals = (np.zeros(0, dtype=np.int64), np.zeros(0))
+        elif block is not None and duals is not None:
+            rows = compiled.block_rows("rules")
+            if len(rows) == block.size:  # each row's dual, at its place among the groups
+                rule_duals = (block.labels["sum_row"].to_numpy(), duals[rows])
         tables["rules"] = rules_table(layout, x, rule_duals)
     return tables
 

@@ -44,7 +44,7 @@ def frontier(inputs, points: int = 11, extra=None) -> pd.DataFrame:
         model = build_model(case)
         extra(model)
         layout = model.formulation
-    if len(layout.unreachable) and not settings.allow_shortfall:
+    if len(layout.unreachable):
         return _failed("infeasible")
     compiled = compile_layout(layout)
     deviation = compiled.objectives["deviation"]

@@ -639,6 +639,22 @@ def test_rules_infeasible_rule_is_named():
     assert "rule 'cheap'" in text and "air in east in 2026" in text
 
 
+@pytest.mark.parametrize("engine", ["matrix", "pyomo"])
+def test_rules_with_nothing_to_count(engine):
+    # No equipment: "units >= 5" cannot hold (infeasible before any solve, in words);
+    # "units <= 5" holds at 0 and costs nothing (the plan is the rule-free one: 10).
+    members, targets = [{"member": "A", "gdp": 100}], [target(10)]
+    rule = {"rule": "kit", "measure": "units", "per": "member", "value": 5}
+    blocked = solve(build(members, targets, rules=[{**rule, "sense": ">="}]), engine=engine)
+    assert blocked.status == "infeasible"
+    assert blocked.conflicts == ["The rule 'kit' (units >= 5; member A) cannot hold: nothing "
+                                 "it counts (units) can be spent or deployed in its selection."]
+    free = solve(build(members, targets, rules=[{**rule, "sense": "<="}]), engine=engine)
+    check(free, status="optimal", si=0, objective=10, total=10, costs={"A": 10})
+    assert free.rules[["value", "bound", "slack", "cost_per_unit"]].values.tolist() == [
+        [0.0, 5.0, 5.0, 0.0]]
+
+
 def test_rules_personnel_per_member_counts_crews():
     # Rule: each member fields at least 10 persons (personnel = P + crew * E), per member.
     # Persons give no points (ep = 0); funding 1 point per money; a person costs 1.

@@ -1,26 +1,25 @@
-"""Override paths (docs/cli.md, "Override paths") -> a new, validated `Inputs`.
+"""Override paths (docs/cli.md, "Override paths") applied to a case's tables as read.
 
 Paths: `settings.<key>`, `members.<column>` (every member), `members[<member>].<column>`,
 `targets.scale` (every target), `targets[<region>].scale`, `targets[<capability>].scale`,
-`rules[<rule>].value` and `rules[<rule>].share`.
-An override edits the case's tables as read (so per-year commitments still override a
-member's column for their own year) and the result is validated again, exactly as
-`inputs_from_frames` would validate the edited tables (only the edited sheets are typed again
-and the cross-sheet checks reuse what did not change: `inputs._validate`): a bad value is
-reported like a bad cell, naming the scenario and the path.
+`rules[<rule>].value` and `rules[<rule>].share`. `apply_path` edits `EditedTables` (a table
+is copied the first time it is edited); `Inputs.with_overrides` then validates the edited
+tables as `inputs_from_frames` would (`inputs.validate_tables`, reusing the checks whose
+tables did not change), so a per-year commitment still overrides a member's column for its
+own year, and a bad value is reported like a bad cell, naming the scenario and the path.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .inputs import ROW, InputError, Problem, _validate, did_you_mean
+from .errors import InputError, Problem
+from .reading import ROW
 from .schema import SETTING_BY_KEY, SHEET_BY_NAME
+from .sheets import did_you_mean
 
 _PATH = re.compile(r"^\s*(settings|members|targets|rules)\s*(?:\[\s*(.+?)\s*\])?\s*\.\s*(\w+)\s*$",
                    re.IGNORECASE)
@@ -35,37 +34,7 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return path.strip(), value.strip()
 
 
-def apply_overrides(inputs, overrides: Mapping[str, object], scenario: str | None = None):
-    """Apply `{path: value}` to `inputs` and validate the result.
-
-    Only the sheets an override edits are copied and typed again; the others are the case's
-    tables as validated (`Inputs._memo`), and every cross-sheet check runs on the result,
-    so this is `inputs_from_frames` of the edited tables."""
-    tables = _CopyOnEdit(inputs.tables)
-    where = f"scenario '{scenario}'" if scenario else "override"
-    problems = []
-    # general paths first, so `members[X].col` wins over `members.col` whatever the order
-    ordered = sorted(overrides.items(), key=lambda item: "[" in str(item[0]))
-    for path, value in ordered:
-        problem = _apply(tables, path, value)
-        if problem:
-            problems.append(Problem(where, None, None, path, value, problem))
-    changed = None
-    try:
-        changed = _validate(tables.frames(), inputs.source, inputs.sha256,
-                            getattr(inputs, "_memo", None))
-    except InputError as error:
-        label = ", ".join(f"{k}={v}" for k, v in overrides.items())
-        problems += [dataclasses.replace(p, file=f"{where} ({label}) on {p.file}")
-                     for p in error.problems]
-    if problems:
-        raise InputError(problems)
-    # sheets and columns the reader ignored are not in the tables: keep their warnings
-    warnings = tuple(dict.fromkeys(inputs.warnings + changed.warnings))
-    return dataclasses.replace(changed, warnings=warnings)
-
-
-class _CopyOnEdit(dict):
+class EditedTables(dict):
     """The case's tables; a table is copied the first time it is looked up to be edited (a
     shallow copy: under pandas' copy-on-write, editing it never changes the case's table)."""
 
@@ -90,10 +59,10 @@ class _CopyOnEdit(dict):
 
     def frames(self) -> dict:
         """The tables, edited or (the very objects given) not, without copying any."""
-        return {name: super(_CopyOnEdit, self).__getitem__(name) for name in self}
+        return {name: super(EditedTables, self).__getitem__(name) for name in self}
 
 
-def _apply(tables: dict, path: str, value) -> str | None:
+def apply_path(tables: dict, path: str, value) -> str | None:
     """Edit the tables in place; return what was expected if the path is wrong."""
     match = _PATH.match(str(path))
     if not match:

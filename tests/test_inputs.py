@@ -718,7 +718,8 @@ _CELLS = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True, allow_infi
                                if c.kind in ("number", "integer")]))
 @settings(max_examples=300, deadline=None)
 def test_plain_numbers_agree_with_the_cell_by_cell_path(values, column):
-    from optimizer.inputs import _cell, _Collector, _plain_numbers
+    from optimizer.sheets import Findings as _Collector
+    from optimizer.sheets import _cell, _plain_numbers
 
     fast = _plain_numbers(column, values)
     found = _Collector("case.xlsx")
@@ -799,7 +800,7 @@ def test_frames_need_no_settings_frame(workbook):
 
 
 def inputs_module_settings():
-    from optimizer.inputs import Settings
+    from optimizer.settings import Settings
 
     return Settings()
 
@@ -837,8 +838,8 @@ def test_the_settings_defaults_are_the_schemas():
     its defaults are the schema's (and what a workbook without a settings row gets)."""
     import dataclasses
 
-    from optimizer.inputs import Settings
     from optimizer.schema import SETTINGS
+    from optimizer.settings import Settings
 
     fields = {f.name: f.default for f in dataclasses.fields(Settings)}
     assert list(fields) == [s.key for s in SETTINGS]

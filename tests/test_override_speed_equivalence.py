@@ -19,9 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimizer import checks, sheets
 from optimizer import inputs as inputs_module
-from optimizer.inputs import ROW, InputError, inputs_from_frames, read_inputs
-from optimizer.scenario import _apply
+from optimizer.inputs import InputError, inputs_from_frames, read_inputs
+from optimizer.reading import ROW
+from optimizer.scenario import apply_path
 from optimizer.schema import SHEET_BY_NAME, SHEETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +129,7 @@ def test_fast_path_equals_from_scratch_and_inputs_from_frames(case):
         # the edited tables, validated by the public entry point
         tables = {name: table.copy() for name, table in case.tables.items()}
         for path, value in sorted(overrides.items(), key=lambda item: "[" in item[0]):
-            assert _apply(tables, path, value) is None
+            assert apply_path(tables, path, value) is None
         plain = inputs_from_frames(tables, source=case.source, sha256=case.sha256)
         plain = dataclasses.replace(
             plain, warnings=tuple(dict.fromkeys(case.warnings + plain.warnings)))
@@ -175,13 +177,13 @@ def test_a_table_replaced_or_edited_by_hand_is_validated_again(case):
 
 def test_only_the_edited_sheets_are_typed_again(case, monkeypatch):
     typed = []
-    original = inputs_module._typed_table
+    original = inputs_module.typed_table
 
     def counting(sheet, raw, found, *earlier):
         typed.append(sheet.name)
         return original(sheet, raw, found, *earlier)
 
-    monkeypatch.setattr(inputs_module, "_typed_table", counting)
+    monkeypatch.setattr(inputs_module, "typed_table", counting)
     case.with_overrides({"settings.fairness_tolerance": 0.2})
     case.with_overrides({"targets.scale": 1.01})
     first = case.members.index[0]
@@ -197,19 +199,19 @@ def test_rows_of_matches_the_pandas_steps():
         "flag": pd.Series([True, False, True, None, True, False], dtype=object),
         "note": pd.Series(["p", "q", None, "s", "t", "u"], dtype=object),
     })
-    got = inputs_module._rows_of(table, ["name"], {"x": float, "flag": bool}, index="name")
+    got = checks._rows_of(table, ["name"], {"x": float, "flag": bool}, index="name")
     want = table.dropna(subset=["name"]).drop_duplicates(subset=["name"]).set_index("name") \
         .drop(columns=[ROW]).astype({"x": float, "flag": bool})
     assert_frames_identical(got, want, "indexed")
-    got = inputs_module._rows_of(table, ["name", "x"], {"x": float})
+    got = checks._rows_of(table, ["name", "x"], {"x": float})
     want = table.dropna(subset=["name", "x"]).drop(columns=[ROW]).reset_index(drop=True) \
         .astype({"x": float})
     assert_frames_identical(got, want, "plain")
     empty = table.iloc[:0]
-    assert_frames_identical(inputs_module._rows_of(empty, ["name"], {"x": float}),
+    assert_frames_identical(checks._rows_of(empty, ["name"], {"x": float}),
                             empty.dropna(subset=["name"]).drop(columns=[ROW])
                             .reset_index(drop=True).astype({"x": float}), "empty")
-    assert np.isnan(inputs_module._rows_of(table, ["name"], {"x": float})["x"].iloc[1])  # None: NaN
+    assert np.isnan(checks._rows_of(table, ["name"], {"x": float})["x"].iloc[1])  # None: NaN
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ _OVERRIDE = re.compile(r"^(settings|members|targets)(?:\[(.+)\])?\.(\w+)$")
 
 
 def edited_by_hand(inputs, overrides) -> dict[str, pd.DataFrame]:
-    """The case's tables with `overrides` applied in plain Python (not `scenario._apply`):
+    """The case's tables with `overrides` applied in plain Python (not `scenario.apply_path`):
     what a sweep's edit must validate like."""
     tables = {name: table.copy() for name, table in inputs.tables.items()}
     for path, value in sorted(overrides.items(), key=lambda item: "[" in item[0]):
@@ -378,13 +380,13 @@ def test_an_inputs_sent_to_a_worker_still_takes_the_shortcuts(case):
 
 def test_only_the_edited_columns_are_typed_and_keys_checked_again(case, monkeypatch):
     cells, unique, resolved = [], [], []
-    cell, check_unique = inputs_module._cell, inputs_module._check_unique
-    target_names = inputs_module._Case._target_names
-    monkeypatch.setattr(inputs_module, "_cell", lambda col, value, sheet, *rest: (
+    cell, check_unique = sheets._cell, sheets._check_unique
+    target_names = checks.Case._target_names
+    monkeypatch.setattr(sheets, "_cell", lambda col, value, sheet, *rest: (
         sheet != "settings" and cells.append(col.name), cell(col, value, sheet, *rest))[1])
-    monkeypatch.setattr(inputs_module, "_check_unique", lambda sheet, *rest: (
+    monkeypatch.setattr(sheets, "_check_unique", lambda sheet, *rest: (
         unique.append(sheet.name), check_unique(sheet, *rest))[1])
-    monkeypatch.setattr(inputs_module._Case, "_target_names", lambda self: (
+    monkeypatch.setattr(checks.Case, "_target_names", lambda self: (
         resolved.append(1), target_names(self))[1])
     region = case.regions[0]
     case.with_overrides({"targets.scale": 0.804})
@@ -444,9 +446,9 @@ def test_typing_a_typed_table_gives_it_back(case, large):
         for sheet in SHEETS:
             if sheet.name not in inputs.tables:
                 continue
-            found = inputs_module._Collector("case.xlsx")
+            found = sheets.Findings("case.xlsx")
             table = inputs.tables[sheet.name]
-            again, _ = inputs_module._typed_table(sheet, table, found)
+            again, _ = sheets.typed_table(sheet, table, found)
             assert not found.problems and not found.warnings, sheet.name
             assert_frames_identical(again, table, sheet.name)
 
@@ -459,24 +461,24 @@ _CELLS = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True, allow_infi
 @given(value=_CELLS, column=st.sampled_from([c for s in SHEETS for c in s.columns]))
 @settings(max_examples=500, deadline=None)
 def test_typing_a_typed_cell_gives_it_back(value, column):
-    found = inputs_module._Collector("case.xlsx")
-    typed = inputs_module._cell(column, value, "sheet", 2, found)
+    found = sheets.Findings("case.xlsx")
+    typed = sheets._cell(column, value, "sheet", 2, found)
     if found.problems:
         return
-    again = inputs_module._cell(column, typed, "sheet", 2, found)
+    again = sheets._cell(column, typed, "sheet", 2, found)
     assert not found.problems
     assert type(again) is type(typed)
     assert again == typed or (isinstance(typed, float) and math.isnan(typed) and
                               math.isnan(again))
-    fast = inputs_module._plain_numbers(column, [typed])
+    fast = sheets._plain_numbers(column, [typed])
     assert fast is None or (fast == [typed] and type(fast[0]) is type(typed))
 
 
 def test_every_default_is_an_allowed_value():
     for sheet in SHEETS:
         for column in sheet.columns:
-            found = inputs_module._Collector("case.xlsx")
-            typed = inputs_module._cell(column, column.default, sheet.name, 2, found)
+            found = sheets.Findings("case.xlsx")
+            typed = sheets._cell(column, column.default, sheet.name, 2, found)
             if not column.required:
                 assert not found.problems and typed == column.default, (sheet.name, column)
     assert SHEET_BY_NAME["targets"].key == ("capability", "region", "year")
@@ -484,9 +486,9 @@ def test_every_default_is_an_allowed_value():
 
 def _rows_of_case(tokens_before, tokens_now, before, now, needed, convert, index=None):
     """`_Case.rows_of` on `now`, the earlier case's output made from `before`."""
-    earlier = inputs_module._Case(inputs_module._Collector("f"), {}, None)
+    earlier = checks.Case(sheets.Findings("f"), {}, None)
     earlier.rows_of("out", before, tokens_before, needed, convert, index)
-    case = inputs_module._Case(inputs_module._Collector("f"), {}, None, earlier.pieces)
+    case = checks.Case(sheets.Findings("f"), {}, None, earlier.pieces)
     return case.rows_of("out", now, tokens_now, needed, convert, index)
 
 
@@ -512,5 +514,5 @@ def test_rows_of_a_changed_column_equals_rows_of_the_table(index):
         tokens_now = {**tokens, column: object()}
         for needed in (["name"], ["name", "y"]):
             got = _rows_of_case(tokens, tokens_now, table, now, needed, convert, index)
-            assert_frames_identical(got, inputs_module._rows_of(now, needed, convert, index),
+            assert_frames_identical(got, checks._rows_of(now, needed, convert, index),
                                     f"{column} {needed} {index}")

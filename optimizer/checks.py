@@ -65,18 +65,16 @@ def _kept(table: pd.DataFrame, needed: list[str], index: str | None = None) -> l
 
 
 def _rows_from(table: pd.DataFrame, keep: list[int], convert: Mapping[str, type],
-               index: str | None = None, columns: list[str] | None = None,
-               labels: pd.Index | None = None) -> pd.DataFrame | dict[str, object]:
-    """`_rows_of` of the rows `keep`; with `columns` (and the index, `labels`), only those
-    columns' data (array or Series), by name."""
+               index: str | None = None) -> pd.DataFrame:
+    """`_rows_of` of the rows `keep`."""
     every = len(keep) == len(table)
-    if labels is None and index is None:
+    if index is None:
         labels = pd.RangeIndex(len(keep))
-    elif labels is None:
+    else:
         names = table[index].tolist()
         labels = pd.Index([names[at] for at in keep], dtype=table[index].dtype, name=index)
     data = {}
-    for name in table.columns if columns is None else columns:
+    for name in table.columns:
         if name in (ROW, index):
             continue
         values = table[name].tolist()
@@ -84,7 +82,7 @@ def _rows_from(table: pd.DataFrame, keep: list[int], convert: Mapping[str, type]
             values = [values[at] for at in keep]
         data[name] = np.array(values, dtype=convert[name]) if name in convert else \
             pd.Series(values, dtype=table[name].dtype, index=labels)
-    return data if columns is not None else pd.DataFrame(data, index=labels)
+    return pd.DataFrame(data, index=labels)
 
 
 def _names_list(text) -> list[str]:
@@ -163,13 +161,11 @@ class Case:
     this case's pieces for the next one."""
 
     def __init__(self, found: Findings, typed: dict[str, pd.DataFrame], settings: Settings,
-                 earlier: Mapping[str, tuple] | None = None,
-                 tokens: Mapping[str, Mapping[str, object]] | None = None):
+                 earlier: Mapping[str, tuple] | None = None):
         self.found = found
         self.typed = typed
         self.settings = settings
         self.earlier = earlier or {}
-        self.tokens = tokens or {}  # sheet -> column -> token (`TypedSheet`)
         self.pieces: dict[str, tuple] = {}
 
     def piece(self, name: str, key: tuple, compute):
@@ -194,38 +190,20 @@ class Case:
                              **{c.name: pd.Series(dtype=object)
                                 for c in SHEET_BY_NAME[name].columns}})
 
+    def sheet(self, name) -> tuple:
+        """What a piece that reads a typed sheet is keyed on: the typed table itself (the
+        same object while an override leaves the sheet alone; None for a sheet not given,
+        whose empty table is always the same)."""
+        return (self.typed.get(name),)
+
     def columns(self, sheet, *columns) -> tuple:
-        """What a piece that reads these columns of a typed sheet is keyed on: their tokens
-        (`TypedSheet`), the same objects while the columns' typed values are the same
-        (None for a sheet not given, whose empty table is always the same)."""
-        tokens = self.tokens.get(sheet)
-        return tuple(tokens[c] if tokens is not None else None for c in columns)
-
-    def rows_of(self, name: str, table: pd.DataFrame, tokens: Mapping[str, object],
-                needed: list[str], convert: Mapping[str, type],
-                index: str | None = None) -> pd.DataFrame:
-        """`_rows_of(table, ...)` as the piece `name`, keyed on the tokens of the table's
-        columns. Where only some columns' tokens differ from the earlier case's and the same
-        rows are kept (so the same labels), the earlier output is copied and only those
-        columns are made anew."""
-        columns = list(table.columns)
-        key = (tuple(columns), *(tokens[c] for c in columns))
-        old = self.earlier.get(name)
-
-        def compute():
-            keep = _kept(table, needed, index)
-            if old is not None and old[0][0] == key[0] and old[1][1] == keep:
-                before = dict(zip(columns, old[0][1:]))
-                if index is None or before[index] is tokens[index]:
-                    out = old[1][0].copy(deep=False)  # copy-on-write
-                    changed = [c for c in columns if before[c] is not tokens[c]]
-                    for column, data in _rows_from(table, keep, convert, index, changed,
-                                                   out.index).items():
-                        out[column] = data
-                    return out, keep
-            return _rows_from(table, keep, convert, index), keep
-
-        return self.piece(name, key, compute)[0]
+        """What a piece that reads only these columns of a typed sheet is keyed on: their
+        values (the typed table itself when the sheet is the earlier case's, which an
+        override leaves alone), so an override of another column reuses the piece."""
+        table = self.typed.get(sheet)
+        if table is None:
+            return (None,)
+        return tuple(tuple(table[c].tolist()) for c in columns)
 
     def names(self, sheet, column) -> dict[str, str]:
         """Canonical spelling of each name defined in `sheet`, keyed by its lower case (a
@@ -333,16 +311,14 @@ class Case:
             float), index="capability").assign(category=lambda table: [
                 str(c).lower() for c in table["category"].tolist()])
 
-        # outputs: pieces too (no problems), each handed out as a copy of the one kept;
-        # members and targets keyed on their columns (`rows_of`: a sweep edits a column)
+        # outputs: pieces too (no problems), each handed out as a copy of the one kept
         out = {
-            "members": self.rows_of("members_out", members, self.tokens["members"],
-                                    ["member"], {**dict.fromkeys(numbers, float),
-                                                 "absent": bool}, index="member"),
-            "targets": self.rows_of("targets_out", targets, {
-                **self.tokens["targets"], "capability": target_names, "region": target_names},
-                ["capability", "region", "year", "target"],
-                {"year": int, "target": float, "priority": float}),
+            "members": piece("members_out", self.sheet("members"), lambda: _rows_of(
+                members, ["member"], {**dict.fromkeys(numbers, float), "absent": bool},
+                index="member")),
+            "targets": piece("targets_out", (targets,), lambda: _rows_of(
+                targets, ["capability", "region", "year", "target"],
+                {"year": int, "target": float, "priority": float})),
         }
         outputs = {
             "equipment": (equipment_out, equipment),
@@ -370,7 +346,7 @@ class Case:
             tables=tables,
             _memo={"file": self.found.file, "kind": self.found.kind,
                    "labels": self.found.labels, "index_of": self.found.index_of,
-                   "typed": {name: TypedSheet(tables[name], table, self.tokens[name])
+                   "typed": {name: TypedSheet(tables[name], table)
                              for name, table in self.typed.items()},
                    "pieces": self.pieces},
             **out,

@@ -188,14 +188,13 @@ def validate_tables(frames: Mapping[str, pd.DataFrame], source: str, sha256: str
     """`inputs_from_frames`, reusing the work of an earlier validation (`memo`, an
     `Inputs._memo`) where its inputs are unchanged; the result is the same either way.
 
-    - A frame that *is* one the earlier `Inputs` handed out in `tables` is that case's typed
-      table, so it is not typed again (typing a typed table gives it back unchanged, with no
-      problem or warning). Every other frame is typed and checked as ever, except that a
-      column whose cells are the very objects of that sheet's earlier typed column is that
-      column (`typed_table`).
-    - Each piece of `Case.build` (a cross-sheet check, a resolved table, an output) whose
-      inputs are the same objects or equal values as the earlier case's gives back that
-      case's result, with the problems and warnings it recorded then, in the same order.
+    One mechanism, by sheet: a frame that *is* one the earlier `Inputs` handed out in
+    `tables` (an override leaves every sheet it does not edit so) is that case's typed table,
+    not typed again (typing a typed table gives it back unchanged, with no problem or
+    warning); every other frame is typed and checked as ever. Each piece of `Case.build` (a
+    cross-sheet check, a resolved table, an output) whose inputs are the same typed tables
+    (objects) and equal names and values as the earlier case's gives back that case's
+    result, with the problems and warnings it recorded then, in the same order.
 
     `kind`: what the frames came from, for messages: "sheet" (a workbook), "file" (CSV files,
     `labels` naming each), "frame" (DataFrames given in code: the default; rows are then
@@ -214,14 +213,12 @@ def validate_tables(frames: Mapping[str, pd.DataFrame], source: str, sha256: str
             if tables.get(name) is entry.handed}  # not another sheet of the same name
     if sha256 is None:
         sha256 = frames_digest(tables)
-    typed, tokens = {}, {}
+    typed = {}
     for sheet in SHEETS:
         if sheet.name in done:
-            typed[sheet.name], tokens[sheet.name] = done[sheet.name].table, \
-                done[sheet.name].tokens
+            typed[sheet.name] = done[sheet.name].table
         elif sheet.name in tables:
-            typed[sheet.name], tokens[sheet.name] = typed_table(
-                sheet, tables[sheet.name], found, handed.get(sheet.name))
+            typed[sheet.name] = typed_table(sheet, tables[sheet.name], found)
         elif sheet.required and not (kind == "frame" and sheet.name == "settings"):
             found.add(sheet.name, None, None, _NOTHING, found.missing(sheet.name))
     if "settings" in typed:
@@ -231,7 +228,7 @@ def validate_tables(frames: Mapping[str, pd.DataFrame], source: str, sha256: str
     if found.problems and not {"members", "capabilities", "targets"} <= typed.keys():
         raise InputError(found.problems)
     pieces = memo.get("pieces", {}) if memo.get("file") == file else {}
-    case = Case(found, typed, settings, pieces, tokens)
+    case = Case(found, typed, settings, pieces)
     inputs = Inputs(**case.build(source, sha256))
     if found.problems:
         raise InputError(found.problems)

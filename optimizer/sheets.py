@@ -1,13 +1,13 @@
 """Each sheet checked against the schema (`schema.py`) and typed: column names matched,
 every cell converted to its column's type or a located problem recorded (`Findings`), keys
 unique, the settings sheet read into `Settings`. An override re-types only what it changed
-(`TypedSheet`: a typed sheet kept from a validation, with a token per column)."""
+(`TypedSheet`: a sheet as typed by a validation, taken as it is when it comes back
+unchanged)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
-import operator
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -75,14 +75,12 @@ class Findings:
 
 class TypedSheet(NamedTuple):
     """One sheet of a validation that found no problem (an `Inputs._memo` entry): the table
-    handed out in `Inputs.tables`, the typed table kept, and for each of its columns (`_row`
-    too) a token, an object that stands for the column's typed values: another validation
-    that takes the column as it is takes its token too, one that types the column anew
-    makes a new token, so a piece of `Case.build` can be keyed on the columns it reads."""
+    handed out in `Inputs.tables` and the typed table kept. An override that hands back the
+    very table handed out takes the typed table as it is (typing a typed table gives it
+    back), so the pieces of `Case.build` keyed on it are reused."""
 
     handed: pd.DataFrame
     table: pd.DataFrame
-    tokens: Mapping[str, object]
 
 
 def frames_digest(tables: Mapping[str, pd.DataFrame]) -> str:
@@ -122,18 +120,9 @@ def match_sheets(frames, found: Findings, done=()) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def typed_table(sheet, raw: pd.DataFrame, found: Findings,
-                 earlier: TypedSheet | None = None) -> tuple[pd.DataFrame, dict[str, object]]:
+def typed_table(sheet, raw: pd.DataFrame, found: Findings) -> pd.DataFrame:
     """Check each column of one sheet and convert it to its type; blank optional cells get
-    the default (None where the default is 'none'). Returns the table and its columns'
-    tokens (`TypedSheet`).
-
-    `earlier`: the same sheet as typed by a validation that found no problem (an override
-    starts from a copy of it). Where `raw` has exactly its columns and rows, a column whose
-    cells are the very objects of `earlier`'s typed column is taken as it is, with its token:
-    typing a typed cell gives back an equal value of the same type and no problem, so this
-    is what typing it again would give. If every key column is taken so, the keys are the
-    ones `earlier` found unique, and they are not checked again."""
+    the default (None where the default is 'none'); keys unique."""
     columns = {}
     seen = set()
     for raw_name in raw.columns:
@@ -147,11 +136,6 @@ def typed_table(sheet, raw: pd.DataFrame, found: Findings,
         columns[name] = raw_name
     rows = raw[ROW].astype(int).tolist()
     out = {ROW: rows}
-    before = earlier.table if earlier is not None and sheet.name != "scenarios" and \
-        list(raw.columns) == list(earlier.table.columns) and len(raw) == len(earlier.table) \
-        else None
-    tokens = {ROW: earlier.tokens[ROW] if before is not None and
-              rows == before[ROW].tolist() else object()}
     known = {c.name for c in sheet.columns}
     for name, raw_name in columns.items():
         if name not in known and sheet.name != "scenarios":
@@ -168,36 +152,20 @@ def typed_table(sheet, raw: pd.DataFrame, found: Findings,
                 found.add(sheet.name, None, col.name, _NOTHING,
                           f"a column named '{col.name}' ({col.doc or col.expected()})")
             out[col.name] = [col.default] * len(rows)
-            tokens[col.name] = object()
             continue
         values = raw[columns[col.name]].tolist()
-        if before is not None:
-            typed = before[col.name].tolist()
-            if all(map(operator.is_, values, typed)):
-                out[col.name], tokens[col.name] = typed, earlier.tokens[col.name]
-                continue
         numbers = _plain_numbers(col, values)
         out[col.name] = numbers if numbers is not None else \
             [_cell(col, v, sheet.name, r, found) for v, r in zip(values, rows)]
-        tokens[col.name] = object()
     if sheet.name == "scenarios":  # override paths: kept as found, checked by scenario.py
         for name, raw_name in columns.items():
             if name != "scenario":
                 out[raw_name.strip()] = raw[raw_name].tolist()
-                tokens[raw_name.strip()] = object()
-    if before is not None:  # the earlier table, the columns typed anew put in (copy-on-write)
-        table = before.copy(deep=False)
-        for name, values in out.items():
-            if tokens[name] is not earlier.tokens[name]:
-                table[name] = pd.Series(values, dtype=int if name == ROW else object,
-                                        index=table.index)
-    else:
-        table = pd.DataFrame({name: pd.Series(values, dtype=int if name == ROW else object)
-                              for name, values in out.items()})
-    if sheet.key and all(k in columns for k in sheet.key) and not (
-            before is not None and all(tokens[k] is earlier.tokens[k] for k in sheet.key)):
+    table = pd.DataFrame({name: pd.Series(values, dtype=int if name == ROW else object)
+                          for name, values in out.items()})
+    if sheet.key and all(k in columns for k in sheet.key):
         _check_unique(sheet, table, found)
-    return table, tokens
+    return table
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -372,18 +372,19 @@ def test_a_sweep_of_derived_cases(case):
 
 
 def test_an_inputs_sent_to_a_worker_still_takes_the_shortcuts(case):
-    """A pickled case (a sweep worker's) keeps its memo's tokens as one another's."""
+    """A pickled case (a sweep worker's) keeps its memo: its overrides equal the original's."""
     copy = pickle.loads(pickle.dumps(case))
     for overrides in sweep_overrides(case)[::3]:
         assert_same_inputs(copy.with_overrides(overrides), case.with_overrides(overrides))
 
 
-def test_only_the_edited_columns_are_typed_and_keys_checked_again(case, monkeypatch):
-    cells, unique, resolved = [], [], []
-    cell, check_unique = sheets._cell, sheets._check_unique
+def test_pieces_keyed_on_unchanged_columns_are_reused(case, monkeypatch):
+    """A check across sheets is keyed on what it reads: the targets' names are resolved
+    again only when their name columns change, whatever else an override edits; keys are
+    checked on every sheet typed anew, and a repeated key is named as from scratch."""
+    unique, resolved = [], []
+    check_unique = sheets._check_unique
     target_names = checks.Case._target_names
-    monkeypatch.setattr(sheets, "_cell", lambda col, value, sheet, *rest: (
-        sheet != "settings" and cells.append(col.name), cell(col, value, sheet, *rest))[1])
     monkeypatch.setattr(sheets, "_check_unique", lambda sheet, *rest: (
         unique.append(sheet.name), check_unique(sheet, *rest))[1])
     monkeypatch.setattr(checks.Case, "_target_names", lambda self: (
@@ -391,34 +392,32 @@ def test_only_the_edited_columns_are_typed_and_keys_checked_again(case, monkeypa
     region = case.regions[0]
     case.with_overrides({"targets.scale": 0.804})
     case.with_overrides({f"targets[{region}].scale": 1.2})
-    # (settings are read each time, so only the other sheets' cells are counted)
-    assert (cells, unique, resolved) == ([], [], [])  # plain numbers, same keys, same names
+    assert resolved == [] and unique == ["targets", "targets"]  # same names; keys checked
     first = case.members.index[0]
+    unique.clear()
     case.with_overrides({f"members[{first}].cap_gdp_share": "4%", "settings.robustness": 1})
-    assert cells == ["cap_gdp_share"] * len(case.members) and "members" not in unique
-    unique.clear()  # (a settings key not in the sheet adds a row: that sheet is typed anew)
-    # an edited key column is checked again, and a repeated key named
+    assert "targets" not in unique and resolved == []  # the targets sheet: not typed again
+    # an edited key column: a repeated key named
     tables = {name: table.copy() for name, table in case.tables.items()}
     names = tables["members"]["member"].tolist()
     tables["members"]["member"] = pd.Series([names[0]] + names[:-1], dtype=object)
     edited = dataclasses.replace(case, tables=tables)
     found = problems(edited, {"targets.scale": 2})
-    assert unique == ["members"] and resolved == []  # the targets' names: still the same
     assert found == problems(from_scratch(edited), {"targets.scale": 2})
     assert ("members", "member") in [(p.sheet, p.column) for p, *_ in found]
-    # a name column of the targets edited: checked and resolved again
+    # a name column of the targets edited: resolved again
     tables = {name: table.copy() for name, table in case.tables.items()}
     tables["targets"]["capability"] = tables["targets"]["capability"].str.upper()
     edited = dataclasses.replace(case, tables=tables)
-    unique.clear(), resolved.clear()
+    resolved.clear()
     fast = edited.with_overrides({"targets.scale": 2})
-    assert unique == ["targets"] and resolved == [1]
+    assert resolved == [1]
     assert_same_inputs(fast, from_scratch(edited).with_overrides({"targets.scale": 2}))
 
 
 def test_a_cell_equal_but_not_the_typed_object_is_typed_again(case):
-    """Columns are kept by identity of their cells, never by equal values (1 == 1.0 == True);
-    a table whose columns or rows are not the typed table's is typed as ever."""
+    """A table edited by hand is typed as ever: equal values of other types (1 == 1.0 ==
+    True) come back typed, a table with other columns or rows is validated like any."""
     tables = {name: table.copy() for name, table in case.tables.items()}
     targets = tables["targets"]
     targets["priority"] = pd.Series([int(p) if p == int(p) else p for p in targets["priority"]],
@@ -441,14 +440,14 @@ def test_a_cell_equal_but_not_the_typed_object_is_typed_again(case):
 
 
 def test_typing_a_typed_table_gives_it_back(case, large):
-    """What keeping a column by the identity of its cells rests on."""
+    """What taking a sheet handed back unchanged as typed rests on."""
     for inputs in (case, large):
         for sheet in SHEETS:
             if sheet.name not in inputs.tables:
                 continue
             found = sheets.Findings("case.xlsx")
             table = inputs.tables[sheet.name]
-            again, _ = sheets.typed_table(sheet, table, found)
+            again = sheets.typed_table(sheet, table, found)
             assert not found.problems and not found.warnings, sheet.name
             assert_frames_identical(again, table, sheet.name)
 
@@ -482,37 +481,3 @@ def test_every_default_is_an_allowed_value():
             if not column.required:
                 assert not found.problems and typed == column.default, (sheet.name, column)
     assert SHEET_BY_NAME["targets"].key == ("capability", "region", "year")
-
-
-def _rows_of_case(tokens_before, tokens_now, before, now, needed, convert, index=None):
-    """`_Case.rows_of` on `now`, the earlier case's output made from `before`."""
-    earlier = checks.Case(sheets.Findings("f"), {}, None)
-    earlier.rows_of("out", before, tokens_before, needed, convert, index)
-    case = checks.Case(sheets.Findings("f"), {}, None, earlier.pieces)
-    return case.rows_of("out", now, tokens_now, needed, convert, index)
-
-
-@pytest.mark.parametrize("index", [None, "name"])
-def test_rows_of_a_changed_column_equals_rows_of_the_table(index):
-    table = pd.DataFrame({
-        ROW: pd.Series([2, 3, 4, 5], dtype=int),
-        "name": pd.Series(["a", "b", "a", "c"], dtype=object),
-        "x": pd.Series([1.0, 2.0, 3.0, 4.0], dtype=object),
-        "y": pd.Series(["p", "q", "r", "s"], dtype=object),
-    })
-    tokens = {c: object() for c in table.columns}
-    convert = {"x": float}
-    cases = [  # (column edited, its new cells)
-        ("x", [1.5, None, 3.5, 4.5]),  # the same rows kept (x is not needed)
-        ("y", ["p", "q", "r", None]),  # needed or not
-        ("name", ["a", None, "b", "c"]),  # other rows kept
-        ("name", ["d", "b", "d", "c"]),  # the same rows kept, other labels
-    ]
-    for column, cells in cases:
-        now = table.copy()
-        now[column] = pd.Series(cells, dtype=object)
-        tokens_now = {**tokens, column: object()}
-        for needed in (["name"], ["name", "y"]):
-            got = _rows_of_case(tokens, tokens_now, table, now, needed, convert, index)
-            assert_frames_identical(got, checks._rows_of(now, needed, convert, index),
-                                    f"{column} {needed} {index}")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import textwrap
 import time
 import traceback
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from .sweep import Scenario
 
 RANGE_COLUMNS = ["member", "year", "optimal_cost", "low", "high", "optimal_gdp_share",
                  "low_gdp_share", "high_gdp_share", "certified", "status"]
+NOTE_WIDTH = 110  # characters of a note's line on the ranges sheet
 HORIZON = "all"  # the year of a bound over the whole horizon (the store's key)
 SENSES = ("min", "max")
 
@@ -284,13 +286,15 @@ def ranges(inputs, slack: float | None = None, by_year: bool = False,
     plan = solve(inputs)
     base = dict(slack=slack, by_year=by_year, currency=settings.currency)
     if not plan.solved:
-        return Ranges(_empty(by_year), None, status=plan.status,
-                      notes=[f"the plan is {plan.status}: no ranges", *plan.conflicts], **base)
+        return _written(Ranges(_empty(by_year), None, status=plan.status,
+                               notes=[f"the plan is {plan.status}: no ranges",
+                                      *plan.conflicts], **base), out)
     solver = BoundSolver(inputs, warm_start)
     status, index, least, message = solver.least_cost()
     if status != "optimal" or least is None:
-        return Ranges(_empty(by_year), None, status=status,
-                      notes=[f"the least total cost is {status}: {message}"], **base)
+        return _written(Ranges(_empty(by_year), None, status=status,
+                               notes=[f"the least total cost is {status}: {message}"], **base),
+                        out)
     identity = _case_identity(inputs)
     tasks = _tasks(inputs, identity, slack, by_year)
     workers = workers or os.cpu_count() or 1
@@ -301,9 +305,13 @@ def ranges(inputs, slack: float | None = None, by_year: bool = False,
                                        least_cost=least, slack=slack, warm_start=warm_start)
     room = _assemble(inputs, plan, tasks, stored, by_year)
     room.least_cost, room.cost_bound = least, cost_bound(least, slack)
-    room.shortfall_index, room.mip = index, solver.compiled.is_mip
+    room.slack, room.shortfall_index, room.mip = slack, index, solver.compiled.is_mip
     room.programs, room.solved, room.from_store = counts
     room.notes = _notes(room, plan)
+    return _written(room, out)
+
+
+def _written(room: Ranges, out) -> Ranges:
     if out:
         room.to_excel(out)
     return room
@@ -417,8 +425,8 @@ def _notes(room: Ranges, plan) -> list[str]:
 # The workbook
 
 
-RANGE_HEADERS = {"optimal_cost": "plan's cost", "low": "least cost", "high": "largest cost",
-                 "optimal_gdp_share": "plan's cost (% of GDP)",
+RANGE_HEADERS = {"optimal_cost": "plan's cost", "low": "least", "high": "largest",
+                 "optimal_gdp_share": "plan's (% of GDP)",
                  "low_gdp_share": "least (% of GDP)", "high_gdp_share": "largest (% of GDP)"}
 
 
@@ -431,6 +439,7 @@ def write_ranges_report(room: Ranges, out: Path) -> Path:
     from .report import (
         HEADER_FONT,
         MONEY,
+        NOTE_FONT,
         PERCENT,
         fit_columns,
         fit_for_print,
@@ -458,22 +467,22 @@ def write_ranges_report(room: Ranges, out: Path) -> Path:
     ws.auto_filter.ref = f"A1:{ws.cell(row=last, column=len(columns)).coordinate}"
     row = last + 2
     figures = [("status", room.status, None),
-               (f"least total cost C*{currency}", room.least_cost, MONEY),
+               ("least total cost C*", room.least_cost, MONEY),
                ("slack", room.slack, PERCENT),
-               (f"total cost allowed, (1 + slack) C*{currency}", room.cost_bound, MONEY),
-               (f"the plan's total cost{currency}", room.plan_total, MONEY),
+               ("total allowed, (1 + slack) C*", room.cost_bound, MONEY),
+               ("the plan's total cost", room.plan_total, MONEY),
                ("shortfall index kept", room.shortfall_index, "0.0000"),
                ("bounds (LPs)" if not room.mip else "bounds (MIPs)", room.programs, None),
                ("solved in this run", room.solved, None),
                ("from the store", room.from_store, None)]
-    for key, value, fmt in figures:
+    for key, value, fmt in figures:  # a label runs over the empty cell to its right
         put(ws, row, 1, key).font = HEADER_FONT
-        put(ws, row, 2, value, fmt)
+        put(ws, row, 3, value, fmt)
         row += 1
     for note in room.notes:
-        put(ws, row, 1, "note").font = HEADER_FONT
-        put(ws, row, 2, note)
-        row += 1
+        for line in textwrap.wrap(f"note: {note}", NOTE_WIDTH):
+            put(ws, row, 1, line).font = NOTE_FONT  # runs over the cells to its right
+            row += 1
     _charts(wb, room)
     for sheet in wb.worksheets:
         fit_columns(sheet)
@@ -511,6 +520,7 @@ def _range_chart(data, part: pd.DataFrame, unit: str, when: str, room: Ranges):
     """Stacked columns: an invisible one up to the least cost, a visible one from the least
     to the largest; the plan's cost a marker on it."""
     from openpyxl.chart import Reference
+    from openpyxl.chart.legend import LegendEntry
 
     from .report import MONEY, PERCENT, bar_chart, every_label, line_chart, markers_only
 
@@ -518,7 +528,7 @@ def _range_chart(data, part: pd.DataFrame, unit: str, when: str, room: Ranges):
         ("low_gdp_share", "high_gdp_share", "optimal_gdp_share")
     currency = f" ({room.currency})" if room.currency and unit == "money" else ""
     what = "cost" + currency if unit == "money" else "cost (% of GDP)"
-    header = ["member", f"least {what}", "room to negotiate (least to largest)",
+    header = ["member", f"least {what}", "room to negotiate",
               f"plan's {what}"]
     rows = [(m, lo, hi - lo, p) for m, lo, hi, p in
             zip(part["member"], part[low], part[high], part[plan])]
@@ -526,8 +536,10 @@ def _range_chart(data, part: pd.DataFrame, unit: str, when: str, room: Ranges):
     slack = f"{room.slack:.1%}".replace(".0%", "%")
     top, bottom = data.table(f"Room to negotiate {when}, {what}", header, rows,
                              [None, fmt, fmt, fmt])
-    title = (f"Room to negotiate {when}: each member's {what} with the total within "
-             f"{slack} of the least")
+    spread = [v for v in part[high] if v > 0]
+    log = unit == "money" and len(spread) > 1 and max(spread) > 100 * min(spread)
+    title = (f"Each member's {what} {when}, the alliance's total within {slack} of its "
+             "least" + (" (log scale)" if log else ""))
     chart = bar_chart(title, what, "#,##0" if unit == "money" else "0.0%")
     chart.grouping = "stacked"
     chart.overlap = 100
@@ -540,7 +552,11 @@ def _range_chart(data, part: pd.DataFrame, unit: str, when: str, room: Ranges):
     chart.series[0].graphicalProperties.line.noFill = True
     chart.series[1].graphicalProperties.solidFill = "9DC3E6"
     chart.series[1].graphicalProperties.line.solidFill = "2F5597"
-    chart.y_axis.scaling.min = 0
+    if log:  # a large member would flatten every other bar
+        chart.y_axis.scaling.logBase = 10
+    else:
+        chart.y_axis.scaling.min = 0
+    chart.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible columns
     marker = line_chart(overlay=True)
     marker.add_data(Reference(data.ws, min_col=4, min_row=top, max_row=bottom),
                     titles_from_data=True)

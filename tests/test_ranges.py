@@ -293,3 +293,31 @@ def test_a_bad_slack_on_the_command_line_is_named(tmp_path, slack):
     assert code == 2
     assert f"--slack: found '{slack}', expected a number >= 0" in err
     assert not (tmp_path / "tiny-ranges.xlsx").exists()
+
+
+def test_the_figure_draws_each_range_and_the_plan():
+    import io
+
+    import pandas as pd
+
+    from optimizer import Ranges, figures
+
+    table = pd.DataFrame({"member": ["A", "B"], "optimal_cost": [5.0, 4.0],
+                          "low": [5.0, 0.0], "high": [11.7, 6.7],
+                          "optimal_gdp_share": [0.05, 0.04], "low_gdp_share": [0.05, 0.0],
+                          "high_gdp_share": [0.117, 0.067], "certified": [True, True],
+                          "status": ["optimal", "optimal"]})
+    room = Ranges(table, 9.0, slack=0.3, status="optimal", currency="USD million")
+    fig = figures.range_chart(room, share=False)
+    fig.savefig(io.BytesIO())
+    (ax,) = fig.axes
+    (bars,) = ax.containers
+    assert [b.get_y() for b in bars] == pytest.approx([5.0, 0.0])
+    assert [b.get_height() for b in bars] == pytest.approx([6.7, 6.7])
+    (line,) = ax.get_lines()
+    assert list(line.get_ydata()) == [5.0, 4.0]
+    shares = figures.range_chart(room)
+    assert list(shares.axes[0].get_lines()[0].get_ydata()) == [0.05, 0.04]
+    empty = Ranges(table.iloc[:0], None, slack=0.3, status="infeasible")
+    texts = [t.get_text() for t in figures.range_chart(empty).texts]
+    assert any("no ranges (status: infeasible)" in t for t in texts)

@@ -47,6 +47,7 @@ RANGE_COLUMNS = ["member", "year", "optimal_cost", "low", "high", "optimal_gdp_s
 NOTE_WIDTH = 110  # characters of a note's line on the ranges sheet
 HORIZON = "all"  # the year of a bound over the whole horizon (the store's key)
 SENSES = ("min", "max")
+PRIMAL_SIMPLEX = 4  # HiGHS' simplex_strategy for primal simplex
 
 
 @dataclass
@@ -132,18 +133,29 @@ class BoundSolver:
         return "optimal", index, float(cheapest.value), ""
 
     def limit(self, shortfall_index: float | None, least_cost: float, slack: float) -> None:
-        """Stage 1 kept at `shortfall_index` and total cost at most `cost_bound(C*, slack)`."""
+        """Stage 1 kept at `shortfall_index` and total cost at most `cost_bound(C*, slack)`
+        (the values found by `least_cost`, here or in another process). The bounds then run
+        by primal simplex from the basis of the last optimum: only the objective changes, so
+        that basis stays feasible (an LP's bound takes tens of iterations, not thousands)."""
         if self.limited is not None and self.limited[2] == slack and \
                 self.limited[:2] == (shortfall_index, least_cost):
             return
         objectives = self.compiled.objectives
-        if self.limited is None and self.has_stage_one:
-            self.session.keep(objectives["shortfall_index"], shortfall_index)
+        session = self.session
+        if self.has_stage_one:
+            from .highs_adapter import keep_bound
+
+            if not session.keep_rows:
+                session.keep(objectives["shortfall_index"], shortfall_index)
+            elif self.limited[0] != shortfall_index:
+                session.set_row_upper(session.keep_rows[0].row, keep_bound(shortfall_index))
         bound = cost_bound(least_cost, slack)
         if self.cost_row is None:
-            self.cost_row = self.session.add_bound_row(objectives["total_cost"], bound)
+            self.cost_row = session.add_bound_row(objectives["total_cost"], bound)
         else:
-            self.session.set_row_upper(self.cost_row, bound)
+            session.set_row_upper(self.cost_row, bound)
+        if self.warm_start and not self.compiled.is_mip:
+            session.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
         self.limited = (shortfall_index, least_cost, slack)
 
     def bound(self, member: str, year, sense: str):
@@ -175,10 +187,16 @@ _SOLVERS: dict = {}
 
 
 def _solver(inputs, identity: str, warm_start: bool) -> BoundSolver:
+    """This process's `BoundSolver` for the case, at the least-cost optimum when made (its
+    basis is where every bound starts)."""
     key = (identity, warm_start)
     if key not in _SOLVERS:
         _SOLVERS.clear()
-        _SOLVERS[key] = BoundSolver(inputs, warm_start)
+        solver = BoundSolver(inputs, warm_start)
+        status, _, _, message = solver.least_cost()
+        if status != "optimal":
+            raise RuntimeError(f"the least total cost is {status} here: {message}")
+        _SOLVERS[key] = solver
     return _SOLVERS[key]
 
 

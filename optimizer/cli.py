@@ -605,7 +605,8 @@ def shapley(input_path, samples, seed, exact, workers, scheduler, output, overri
               help="Total cost allowed above its least, as a fraction (default: the setting "
                    "negotiation_slack, 0.01 unless the workbook says otherwise).")
 @click.option("--by-year", is_flag=True, help="A range for each member and year.")
-@_WORKERS
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: 1, in this process).")
 @_SCHEDULER
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Ranges workbook (default: <input stem>-ranges.xlsx); its store of bounds "

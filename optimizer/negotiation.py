@@ -27,7 +27,6 @@ an interrupted run resumes and a re-run solves nothing it has solved.
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 import textwrap
 import time
@@ -280,8 +279,9 @@ def ranges(inputs, slack: float | None = None, by_year: bool = False,
     `(1 + slack)` of its least (stage 1 kept), beside the optimal plan's cost.
 
     `slack`: default the setting `negotiation_slack`. `by_year`: a range per member and year
-    instead of over the horizon. `workers`: processes (default: cores; 1 solves in this
-    process); `scheduler`: Dask ("local" or an address) instead of a process pool. `out`: the
+    instead of over the horizon. `workers`: processes on the sweep executors (default 1: in
+    this process, on the instance that found `C*`, which is fastest while a bound takes a
+    fraction of a second); `scheduler`: Dask ("local" or an address) instead. `out`: the
     workbook to write; its store is `out` with the suffix `.sqlite` (a re-run solves nothing
     already there). None keeps the store in a temporary folder and writes no workbook.
     `warm_start=False` clears the solver's basis before each bound (benchmarks/).
@@ -315,7 +315,7 @@ def ranges(inputs, slack: float | None = None, by_year: bool = False,
                         out)
     identity = _case_identity(inputs)
     tasks = _tasks(inputs, identity, slack, by_year)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or 1
     with tempfile.TemporaryDirectory() as scratch:
         store_path = Path(out).with_suffix(".sqlite") if out else Path(scratch) / "r.sqlite"
         stored, counts = _solve_bounds(inputs, solver, tasks, store_path, workers, scheduler,

@@ -3,7 +3,7 @@ bound, with and without warm starts, on one worker and on executors.
 
     .venv/bin/python benchmarks/generate.py cases/ --size nato --variant lp
     .venv/bin/python benchmarks/ranges_speed.py cases/nato_lp.xlsx inputs/alliance.xlsx
-        [--workers 2] [--dask] [--fresh 8]
+        [--workers 2] [--dask] [--fresh 8] [--sample K] [--no-cold]
 
 For each case, wall-clock seconds of:
 
@@ -38,13 +38,14 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def per_bound(inputs, warm_start: bool) -> tuple[float, float, int]:
-    """Median seconds a bound takes on one loaded instance, in `bound` and in `Highs.run`."""
+def per_bound(inputs, warm_start: bool, sample: int | None) -> tuple[float, float, int]:
+    """Median seconds a bound takes on one loaded instance, in `bound` and in `Highs.run`
+    (the first `sample` members' bounds, or every member's)."""
     solver = BoundSolver(inputs, warm_start)
     _, index, least, _ = solver.least_cost()
     solver.limit(index, least, inputs.settings.negotiation_slack)
     seconds, in_highs = [], []
-    for member in inputs.present_members:
+    for member in inputs.present_members[:sample]:
         for sense in ("min", "max"):
             before = solver.session.run_seconds
             took, outcome = timed(solver.bound, member, HORIZON, sense)
@@ -84,15 +85,20 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dask", action="store_true")
     parser.add_argument("--fresh", type=int, default=0, metavar="N")
+    parser.add_argument("--sample", type=int, default=None, metavar="K",
+                        help="per-bound medians over the first K members (default: all)")
+    parser.add_argument("--no-cold", action="store_true",
+                        help="skip the whole cold ranges run (slow on a large case)")
     args = parser.parse_args(argv)
     for path in args.cases:
         inputs = read_inputs(path)
         solve(inputs)  # imports and first-instance costs out of the figures
         one = statistics.median(timed(solve, inputs)[0] for _ in range(3))
-        warm_bound, warm_highs, bounds = per_bound(inputs, True)
-        cold_bound, cold_highs, _ = per_bound(inputs, False)
+        warm_bound, warm_highs, _ = per_bound(inputs, True, args.sample)
+        cold_bound, cold_highs, _ = per_bound(inputs, False, args.sample)
+        bounds = 2 * len(inputs.present_members)
         warm = run_ranges(inputs, workers=1)
-        cold = run_ranges(inputs, workers=1, warm_start=False)
+        cold = run_ranges(inputs, workers=1, warm_start=False) if not args.no_cold else None
         solver = BoundSolver(inputs)
         _, _, least, _ = solver.least_cost()
         kind = "MIPs" if solver.compiled.is_mip else "LPs"
@@ -104,9 +110,11 @@ def main(argv=None) -> None:
         rows = [("solve (one)", one, ""),
                 (f"one solve per bound ({bounds} x solve)", bounds * one, "the yardstick"),
                 ("ranges, 1 worker, warm", warm, f"{warm / (bounds * one):.2f} x yardstick"),
-                ("ranges, 1 worker, cold", cold, f"{cold / (bounds * one):.2f} x yardstick"),
+                ("ranges, 1 worker, cold", cold,
+                 "" if cold is None else f"{cold / (bounds * one):.2f} x yardstick"),
                 ("a bound, warm (median)", warm_bound, f"{warm_highs:.4f} s in Highs.run"),
                 ("a bound, cold (median)", cold_bound, f"{cold_highs:.4f} s in Highs.run")]
+        rows = [row for row in rows if row[1] is not None]
         if args.fresh:
             each = fresh(inputs, args.fresh)
             rows.append((f"a bound on its own instance (median of {args.fresh})", each,

@@ -321,3 +321,15 @@ def test_the_figure_draws_each_range_and_the_plan():
     empty = Ranges(table.iloc[:0], None, slack=0.3, status="infeasible")
     texts = [t.get_text() for t in figures.range_chart(empty).texts]
     assert any("no ranges (status: infeasible)" in t for t in texts)
+
+
+def test_a_case_without_a_plan_has_no_ranges_and_says_why(tmp_path):
+    # without shortfall, 2027's target of 120 is beyond the 99.5 the caps allow
+    room = ranges(case(settings={"allow_shortfall": "false"}), workers=1,
+                  out=tmp_path / "none.xlsx")
+    assert room.status == "infeasible" and not room.solved_ok
+    assert room.table.empty and room.least_cost is None
+    assert room.notes[0] == "the plan is infeasible: no ranges" and len(room.notes) > 1
+    ws = openpyxl.load_workbook(tmp_path / "none.xlsx")["ranges"]
+    assert [ws.cell(r, 3).value for r in range(1, 6) if ws.cell(r, 1).value == "status"] == \
+        ["infeasible"]

@@ -44,6 +44,7 @@ BENCH_CASES := .bench-cases
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --keep $(BENCH_CASES)
 	$(BIN)/python benchmarks/ranges.py $(BENCH_CASES)/nato_lp.xlsx $(BENCH_CASES)/large_lp.xlsx
+	$(BIN)/python benchmarks/ranges_speed.py $(BENCH_CASES)/nato_lp.xlsx inputs/alliance.xlsx --workers 2 --dask
 	$(BIN)/python benchmarks/routes.py $(BENCH_CASES)/nato_lp.xlsx $(BENCH_CASES)/large_lp.xlsx
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx
 	$(BIN)/python benchmarks/sweep_throughput.py $(BENCH_CASES)/nato_lp.xlsx --overhead 20

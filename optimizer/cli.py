@@ -605,6 +605,101 @@ def shapley(input_path, samples, seed, exact, workers, scheduler, output, overri
     sys.exit(EXIT_SOLVED)
 
 
+@main.command("ranges")
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("--slack", default=None, metavar="EPS",
+              help="Total cost allowed above its least, as a fraction (default: the setting "
+                   "negotiation_slack, 0.01 unless the workbook says otherwise).")
+@click.option("--by-year", is_flag=True, help="A range for each member and year.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: 1, in this process).")
+@_SCHEDULER
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Ranges workbook (default: <input stem>-ranges.xlsx); its store of bounds "
+              "is the same name with .sqlite.")
+@_common
+def ranges_command(input_path, slack, by_year, workers, scheduler, output, overrides,
+                   time_limit, as_json):
+    """Room to negotiate: each member's least and largest cost with the alliance's total
+    within (1 + EPS) of its least.
+
+    An interrupted run resumes where it stopped when run again.
+
+    \b
+    Examples:
+      burden ranges case.xlsx                   # slack: settings.negotiation_slack
+      burden ranges case.xlsx --slack 0.02 --by-year -o room.xlsx
+    """
+    from .negotiation import ranges as run_ranges
+    from .store import StoreLocked, saved_keys
+    from .sweep import console_progress
+
+    if slack is not None:
+        overrides = (*overrides, f"settings.negotiation_slack={_slack(slack)!r}")
+    output, inputs = _prepare(input_path, output, "ranges",
+                              _with_time_limit(overrides, time_limit))
+    update, close = console_progress(label="bounds") if not _quiet() else \
+        (lambda *a: None, lambda: None)
+    store = output.with_suffix(".sqlite")
+    try:
+        room = run_ranges(inputs, by_year=by_year, workers=workers, scheduler=scheduler,
+                          out=output, progress=update)
+    except StoreLocked as error:
+        close()
+        click.echo(f"error: {error}", err=True)
+        _json_error("store_locked", message=str(error))
+        sys.exit(EXIT_NO_SOLUTION)
+    except KeyboardInterrupt:
+        close()
+        click.echo(f"interrupted: {len(saved_keys(store))} bounds are saved in {store}; run "
+                   "the same command again to solve only the others", err=True)
+        _json_error("interrupted", message="interrupted", store=str(store))
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        close()
+    if as_json:
+        _emit_json({"status": room.status, "least_cost": room.least_cost,
+                    "slack": room.slack, "cost_bound": room.cost_bound,
+                    "plan_total": room.plan_total, "mip": room.mip,
+                    "bounds": room.programs, "solved": room.solved,
+                    "from_store": room.from_store, "notes": room.notes,
+                    "rows": json.loads(room.table.to_json(orient="records")),
+                    "workbook": str(output)})
+    unit = f" {room.currency}" if room.currency else ""
+    if room.least_cost is not None:
+        _say(f"least total cost C* = {room.least_cost:,.1f}{unit}; slack {room.slack:.2%}: "
+             f"total at most {room.cost_bound:,.1f}; {room.programs} bounds "
+             f"({room.solved} solved now, {room.from_store} from the store)"
+             + (", each a MIP" if room.mip else ""))
+        year = " year" if by_year else ""
+        _say(f"{'member':<20}{year} {'plan':>14} {'least':>14} {'largest':>14} "
+             f"{'% GDP':>15}")
+        for row in room.table.to_dict("records"):
+            when = f" {row['year']}" if by_year else ""
+            _say(f"{str(row['member'])[:20]:<20}{when} {row['optimal_cost']:>14,.1f} "
+                 f"{row['low']:>14,.1f} {row['high']:>14,.1f} "
+                 f"{_percent(row['low_gdp_share']):>7}-{_percent(row['high_gdp_share'])}"
+                 + ("" if row["status"] == "optimal" else f"  ({row['status']})"))
+    _say(f"status: {room.status}", *(f"note: {note}" for note in room.notes),
+         f"ranges workbook: {output}")
+    sys.exit(EXIT_SOLVED if room.solved_ok else EXIT_NO_SOLUTION)
+
+
+def _slack(text: str) -> float:
+    """--slack as a number >= 0, or the problem, located."""
+    from .inputs import InputError, Problem
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InputError([Problem("--slack", None, None, None, text,
+                                  "a number >= 0, the fraction above the least total cost "
+                                  "(0.01 is 1%)")])
+    return value
+
+
 def _interrupted(store_path: Path, scenarios, identity: str, what: str) -> None:
     """Ctrl-C during a sweep: say what is saved and how to go on; exit 130."""
     from .store import saved_keys, scenario_key

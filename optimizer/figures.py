@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 __all__ = ["burden_vs_fair_share", "contributions", "frontier_chart", "marginal_costs",
-           "shortfall_heatmap", "sweep_chart"]
+           "range_chart", "shortfall_heatmap", "sweep_chart"]
 
 _BURDEN_COLOR = "#4C72B0"
 _FAIR_COLOR = "#C44E52"
@@ -359,4 +359,53 @@ def frontier_chart(frontier: pd.DataFrame) -> Figure:
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title(title)
     ax.grid(alpha=0.3)
+    return fig
+
+
+def range_chart(room, share: bool = True, year: int | None = None) -> Figure:
+    """Room to negotiate (`ranges()`): each member's least-to-largest cost as a bar, its plan's
+    cost a marker on it; as % of GDP (`share=True`) or in money. A by-year table is drawn for
+    one `year` (default: the last).
+
+    One bar container (one bar per member with both bounds) and one marker line.
+
+    >>> figures.range_chart(ranges(inputs, slack=0.02))   # doctest: +SKIP
+    """
+    table = room.table
+    if room.by_year and len(table):
+        year = int(table["year"].max()) if year is None else int(year)
+        if year not in set(table["year"].astype(int)):
+            raise ValueError(f"no year {year} in the ranges (years: "
+                             f"{', '.join(map(str, sorted(set(table['year']))))})")
+        table = table[table["year"] == year]
+    when = f"in {year}" if room.by_year else "over the horizon"
+    slack = f"{room.slack:.1%}"
+    title = f"Room to negotiate {when}: total within {slack} of its least"
+    table = table.dropna(subset=["low", "high"])
+    if not len(table):
+        return _message(f"no ranges (status: {room.status})", title)
+    low, high, plan = ("low_gdp_share", "high_gdp_share", "optimal_gdp_share") if share \
+        else ("low", "high", "optimal_cost")
+    x = np.arange(len(table))
+    fig = _figure(_width(len(table), 0.35, 6.0, 16.0), 4.8)
+    ax = fig.add_subplot()
+    bottom = table[low].to_numpy(dtype=float)
+    ax.bar(x, table[high].to_numpy(dtype=float) - bottom, bottom=bottom, color="#9DC3E6",
+           edgecolor="#2F5597", label="least to largest")
+    ax.plot(x, table[plan].to_numpy(dtype=float), linestyle="none", marker="D",
+            color=_FAIR_COLOR, label="the plan's cost")
+    ax.set_xticks(x, [str(m) for m in table["member"]], rotation=90 if len(table) > 10 else 0)
+    if share:
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+        ax.set_ylabel("cost (% of GDP)")
+    else:
+        ax.yaxis.set_major_formatter(_thousands())
+        ax.set_ylabel(f"cost ({room.currency})" if room.currency else "cost")
+        if float(table[high].max()) > 100 * max(float(table[high][table[high] > 0].min()),
+                                                 1e-300):
+            ax.set_yscale("log")
+    ax.legend(loc="upper left")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.set_title(title)
     return fig

@@ -292,6 +292,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("currency", "text", "USD million", "money unit (a label only)"),
     Setting("time_limit", "number", None, "seconds for the whole solve", low=0, low_open=True),
     Setting("mip_gap", "number", 1e-6, "relative MIP gap", low=0),
+    Setting("negotiation_slack", "number", 0.01,
+            "room to negotiate: total cost within (1 + eps) of its least", low=0, symbol="eps"),
 )
 
 SETTING_BY_KEY = {s.key: s for s in SETTINGS}

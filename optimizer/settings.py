@@ -35,6 +35,7 @@ class Settings:
     currency: str = SETTING_BY_KEY["currency"].default
     time_limit: float | None = SETTING_BY_KEY["time_limit"].default
     mip_gap: float = SETTING_BY_KEY["mip_gap"].default
+    negotiation_slack: float = SETTING_BY_KEY["negotiation_slack"].default
 
     def as_table(self) -> pd.DataFrame:
         """The settings as used, defaults filled in (the report's `inputs` sheet)."""

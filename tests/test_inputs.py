@@ -24,7 +24,7 @@ from optimizer.schema import SHEETS
 ALL_SETTINGS = ("objective, fair_share, fair_share_weights, share_ceiling, share_floor, "
                 "fairness_tolerance, robustness, max_growth, allow_shortfall, tie_break, "
                 "path_year, path_total_share, path_core_share, max_change, "
-                "currency, time_limit, mip_gap")
+                "currency, time_limit, mip_gap, negotiation_slack")
 
 
 def problems_of(path) -> list:

@@ -270,7 +270,7 @@ def sweep_throughput(path: Path) -> float:
     inputs = read_inputs(path)
     values = [f"{0.9 + 0.01 * i:.2f}" for i in range(20)]
     t0 = time.perf_counter()
-    table = run_sweep(inputs, grid=[("targets.scale", values)], out=None, workers=1)
+    table = run_sweep(inputs, grid=[("targets.scale", values)], out=None, workers=1).table
     return len(table) / (time.perf_counter() - t0)
 
 

@@ -38,7 +38,7 @@ def grid(count: int) -> list[tuple[str, list[str]]]:
 def throughput(inputs, count, workers, scheduler, persistent) -> tuple[float, dict]:
     started = time.perf_counter()
     table = run_sweep(inputs, workers=workers, scheduler=scheduler, grid=grid(count),
-                      persistent=persistent)
+                      persistent=persistent).table
     seconds = time.perf_counter() - started
     return len(table) / seconds, table["status"].value_counts().to_dict()
 

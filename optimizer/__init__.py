@@ -31,12 +31,13 @@ _API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
         "inputs_from_frames": "inputs", "read_inputs": "inputs", "write_report": "report",
         "Result": "result", "shapley": "coalitions", "solve": "stages", "run_sweep": "sweep",
         "frontier": "tradeoff", "ranges": "negotiation", "Ranges": "negotiation",
+        "Sweep": "studies", "Frontier": "studies", "Shapley": "studies",
         "build_model": "models", "formulate": "models"}
 _OUTSIDE = {"models"}  # modules outside this package
 
-__all__ = ["InputError", "Inputs", "Problem", "Ranges", "Result", "build_model", "formulate",
-           "frontier", "inputs_from_frames", "ranges", "read_inputs", "run_sweep", "shapley",
-           "solve", "write_report", "__version__"]
+__all__ = ["Frontier", "InputError", "Inputs", "Problem", "Ranges", "Result", "Shapley",
+           "Sweep", "build_model", "formulate", "frontier", "inputs_from_frames", "ranges",
+           "read_inputs", "run_sweep", "shapley", "solve", "write_report", "__version__"]
 
 
 class _Package(types.ModuleType):

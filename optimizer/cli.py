@@ -464,7 +464,7 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
     try:
         table = run_sweep(inputs, out=output, workers=workers, scheduler=scheduler, grid=grid,
                           each_member_absent=each_member_absent, progress=progress,
-                          persistent=not fresh, identity=identity)
+                          persistent=not fresh, identity=identity).table
     except StoreLocked as error:
         close()
         click.echo(f"error: {error}", err=True)
@@ -508,14 +508,14 @@ def frontier(input_path, points, output, overrides, time_limit, as_json):
       burden frontier case.xlsx --points 11
       burden frontier case.xlsx --set settings.fair_share=population -o fair.xlsx
     """
-    from .sweep_report import write_frontier_report
     from .tradeoff import frontier as run_frontier
 
     output, inputs = _prepare(input_path, output, "frontier",
                               _with_time_limit(overrides, time_limit))
-    curve = run_frontier(inputs, points=points)
+    study = run_frontier(inputs, points=points)
+    curve = study.table
     solved = curve["total_cost"].notna()
-    write_frontier_report(curve, output)
+    study.to_excel(output)
     if as_json:
         _emit_json({"status": "solved" if solved.any() else str(curve["status"].iloc[0]),
                     "points": json.loads(curve.to_json(orient="records")),
@@ -583,25 +583,25 @@ def shapley(input_path, samples, seed, exact, workers, scheduler, output, overri
         sys.exit(EXIT_INTERRUPTED)
     finally:
         close()
-    attrs = table.attrs
+    study, table = table, table.table
     if as_json:
-        _emit_json({"status": "done", "v_grand": attrs["v_grand"], "W": attrs["W"],
-                    "samples": attrs["samples"], "exact": exact,
-                    "coalitions": attrs["coalitions"], "solved": attrs["solved"],
-                    "from_store": attrs["from_store"], "notes": attrs["notes"],
+        _emit_json({"status": "done", "v_grand": study.value, "W": study.total_priority,
+                    "samples": study.samples, "exact": exact,
+                    "coalitions": study.needed, "solved": study.solved,
+                    "from_store": study.from_store, "notes": study.notes,
                     "members": json.loads(table.to_json(orient="records")),
                     "workbook": str(output)})
-    how = "every coalition (exact)" if exact else f"{attrs['samples']} sampled orders"
-    _say(f"v(M) = {attrs['v_grand']:.6g} of W = {attrs['W']:.6g} priority-weighted "
-         f"targets; {how}, {attrs['coalitions']} coalitions "
-         f"({attrs['solved']} solved now, {attrs['from_store']} from the store)",
+    how = "every coalition (exact)" if exact else f"{study.samples} sampled orders"
+    _say(f"v(M) = {study.value:.6g} of W = {study.total_priority:.6g} priority-weighted "
+         f"targets; {how}, {study.needed} coalitions "
+         f"({study.solved} solved now, {study.from_store} from the store)",
          f"{'member':<20} {'shapley':>10} {'std err':>10} {'share':>8} {'fair':>8} "
          f"{'cost':>8}")
     for row in table.itertuples(index=False):
         _say(f"{str(row.member)[:20]:<20} {row.shapley_value:>10.4f} "
              f"{row.standard_error:>10.4f} {_percent(row.deterrence_share):>8} "
              f"{_percent(row.fair_share):>8} {_percent(row.cost_share):>8}")
-    _say(*(f"note: {note}" for note in attrs["notes"]), f"shapley workbook: {output}")
+    _say(*(f"note: {note}" for note in study.notes), f"shapley workbook: {output}")
     sys.exit(EXIT_SOLVED)
 
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .result import SHAPLEY_COLUMNS
 from .store import Store, scenario_key
+from .studies import Shapley
 from .sweep import ABSENT, Scenario
 
-SHAPLEY_COLUMNS = ["member", "shapley_value", "standard_error", "deterrence_share",
-                   "fair_share", "cost_share"]
 EXACT_LIMIT = 10  # shapley_exact enumerates 2^|M| coalitions: at most this many members
 EFFICIENCY_TOLERANCE = 1e-9  # the shares sum to v(M) within this (relative to max(1, W))
 FORCE_SHORTFALL = ("settings.allow_shortfall", "true")
@@ -183,7 +183,7 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
 def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = None,
             scheduler: str | None = None, out=None,
             progress: Callable[[int, int, int], None] | None = None,
-            exact: bool = False) -> pd.DataFrame:
+            exact: bool = False) -> Shapley:
     """Each present member's Shapley value of the deterrence game, estimated from `samples`
     seeded random orders, with its standard error, share of `v(M)`, fair share and cost share.
 
@@ -191,12 +191,13 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     `out` with the suffix `.sqlite` (re-run: nothing already there is solved again). None
     keeps the store in a temporary folder and writes no workbook. `workers`: processes
     (default: cores); `scheduler`: Dask ("local" or an address) instead of a process pool.
-    `table.attrs` holds v(M), W, the counts of coalitions (needed, solved now, from the store)
-    and `notes`. `exact=True` enumerates every coalition instead of sampling (at most
+    The `Shapley` (optimizer/studies.py) holds the table, every coalition's value, v(M), W,
+    the counts of coalitions (needed, solved now, from the store) and `notes`. `exact=True` enumerates every coalition instead of sampling (at most
     `EXACT_LIMIT` members; `samples` and `seed` are then unused, the standard errors 0): the
     values of `shapley_exact`, solved on the executors and kept in the store.
 
-    >>> table = shapley(read_inputs("inputs/tiny.xlsx"), samples=100)  # doctest: +SKIP
+    >>> shares = shapley(read_inputs("inputs/tiny.xlsx"), samples=100)  # doctest: +SKIP
+    >>> shares.table, shares.value                                       # doctest: +SKIP
     """
     import tempfile
 
@@ -248,11 +249,10 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     table, notes = _shares_table(inputs, members, phi, error, grand, W)
     if samples == 1:
         notes.append("one sampled order: no standard error")
-    table.attrs.update(samples=samples, seed=seed, v_grand=grand, W=W, notes=notes,
-                       values=_value_rows(value, members), **counts)
+    found = _study(table, value, members, grand, W, notes, counts, samples=samples, seed=seed)
     if out:
-        write_shapley_report(table, Path(out))
-    return table
+        found.to_excel(out)
+    return found
 
 
 def _exact_values(members: list[str], value: dict) -> list[float]:
@@ -275,17 +275,25 @@ def _exact_values(members: list[str], value: dict) -> list[float]:
     return phi
 
 
-def _exact_table(inputs, members, value, W, out, counts) -> pd.DataFrame:
+def _study(table, value, members, grand, W, notes, counts=None, samples=None,
+           seed=None) -> Shapley:
+    counts = counts or {}
+    return Shapley(table=table, coalitions=pd.DataFrame(
+        _value_rows(value, members), columns=["coalition", "size", "value"]), value=grand,
+        total_priority=W, samples=samples, seed=seed, needed=counts.get("coalitions", 0),
+        solved=counts.get("solved", 0), from_store=counts.get("from_store", 0), notes=notes)
+
+
+def _exact_table(inputs, members, value, W, out, counts) -> Shapley:
     """`shapley(exact=True)`'s table from every coalition's value."""
     phi = np.array(_exact_values(members, value))
     grand = value.get(frozenset(members), 0.0)
     table, notes = _shares_table(inputs, members, phi, np.zeros(len(members)), grand, W)
     notes.append("exact: every coalition enumerated (no sampling error)")
-    table.attrs.update(samples=None, seed=None, v_grand=grand, W=W, notes=notes,
-                       values=_value_rows(value, members), **counts)
+    found = _study(table, value, members, grand, W, notes, counts)
     if out:
-        write_shapley_report(table, Path(out))
-    return table
+        found.to_excel(out)
+    return found
 
 
 def _shares_table(inputs, members, phi, error, grand, W) -> tuple[pd.DataFrame, list[str]]:
@@ -324,9 +332,10 @@ def _shares_table(inputs, members, phi, error, grand, W) -> tuple[pd.DataFrame, 
     return table, notes
 
 
-def shapley_exact(inputs) -> pd.DataFrame:
+def shapley_exact(inputs) -> Shapley:
     """Exact Shapley values by enumerating all 2^|M| coalitions (|M| <= 10), solved here one
-    by one: columns member, shapley_value, deterrence_share; `attrs` v_grand and values."""
+    by one, with no store: a `Shapley` whose table has member, shapley_value and
+    deterrence_share (a second method beside `shapley(exact=True)`)."""
     from itertools import combinations
 
     members = inputs.present_members
@@ -343,91 +352,6 @@ def shapley_exact(inputs) -> pd.DataFrame:
     share = np.array(phi) / grand if abs(grand) > EFFICIENCY_TOLERANCE else \
         np.full(n, np.nan)
     table = pd.DataFrame({"member": members, "shapley_value": phi, "deterrence_share": share})
-    table.attrs.update(v_grand=grand, W=total_priority(inputs),
-                       values=_value_rows(value, members))
-    return table
+    return _study(table, value, members, grand, total_priority(inputs), [],
+                  {"coalitions": len(value) - 1, "solved": len(value) - 1})
 
-
-# ---------------------------------------------------------------------------------------------
-# The workbook
-
-
-def write_shapley_report(table: pd.DataFrame, out: Path) -> Path:
-    """The Shapley workbook: a `shapley` sheet (the table, the share's standard error, the
-    run's figures and notes) with a chart of each member's Shapley share (error bars: one
-    standard error) beside its fair share and cost share; a `coalitions` sheet with v(A)."""
-    from openpyxl import Workbook
-    from openpyxl.chart import Reference
-    from openpyxl.chart.data_source import NumDataSource, NumRef
-    from openpyxl.chart.error_bar import ErrorBars
-    from openpyxl.worksheet.pagebreak import Break
-
-    from .report import (
-        HEADER_FONT,
-        PERCENT,
-        bar_chart,
-        fit_columns,
-        fit_for_print,
-        new_table_sheet,
-        put,
-        save_atomically,
-    )
-
-    attrs = table.attrs
-    grand = attrs.get("v_grand", float("nan"))
-    frame = table.copy()
-    frame["share_standard_error"] = frame["standard_error"] / grand if grand else np.nan
-    if frame["deterrence_share"].isna().all():
-        frame["share_standard_error"] = np.nan
-    columns = [*SHAPLEY_COLUMNS, "share_standard_error"]
-    value_format = "0.000000"
-    formats = {"shapley_value": value_format, "standard_error": value_format,
-               "deterrence_share": PERCENT, "fair_share": PERCENT, "cost_share": PERCENT,
-               "share_standard_error": PERCENT}
-    wb = Workbook()
-    wb.remove(wb.active)
-    ws = new_table_sheet(wb, "shapley", frame, columns)
-    for col, name in enumerate(columns, start=1):
-        for row in range(2, len(frame) + 2):
-            if name in formats and ws.cell(row, col).value is not None:
-                ws.cell(row, col).number_format = formats[name]
-    row = len(frame) + 3
-    figures = [("v(M)", grand, value_format), ("W", attrs.get("W"), value_format),
-               ("samples", attrs.get("samples"), None), ("seed", attrs.get("seed"), None),
-               ("coalitions", attrs.get("coalitions"), None),
-               ("solved in this run", attrs.get("solved"), None),
-               ("from the store", attrs.get("from_store"), None)]
-    for key, value, fmt in figures:
-        put(ws, row, 1, key).font = HEADER_FONT
-        put(ws, row, 2, value, fmt)
-        row += 1
-    for note in attrs.get("notes", []):
-        put(ws, row, 1, "note").font = HEADER_FONT
-        put(ws, row, 2, note)
-        row += 1
-    if len(frame):
-        last = len(frame) + 1
-        chart = bar_chart("Share of the alliance's deterrence (Shapley) beside fair share and "
-                          "cost share", "share", "0%")
-        for name in ("deterrence_share", "fair_share", "cost_share"):
-            col = columns.index(name) + 1
-            chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=last),
-                           titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
-        se_col = ws.cell(1, columns.index("share_standard_error") + 1).column_letter
-        ref = f"'shapley'!${se_col}$2:${se_col}${last}"
-        chart.series[0].errBars = ErrorBars(
-            errDir="y", errBarType="both", errValType="cust", noEndCap=False,
-            plus=NumDataSource(numRef=NumRef(f=ref)), minus=NumDataSource(numRef=NumRef(f=ref)))
-        chart.x_axis.title = "member"
-        ws.add_chart(chart, f"A{row + 2}")  # below the table and notes, on a page of its own
-        ws.row_breaks.append(Break(id=row + 1))
-    coalitions = pd.DataFrame(attrs.get("values", []), columns=["coalition", "size", "value"])
-    sheet = new_table_sheet(wb, "coalitions", coalitions, ["coalition", "size", "value"])
-    for r in range(2, len(coalitions) + 2):
-        sheet.cell(r, 3).number_format = value_format
-    for sheet in wb.worksheets:
-        fit_columns(sheet)
-        fit_for_print(sheet)
-    save_atomically(wb, out)
-    return out

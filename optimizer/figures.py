@@ -293,7 +293,7 @@ def sweep_chart(sweep: pd.DataFrame) -> Figure:
 
     One bar container (len(sweep) bars) on the first axes, one marker line on the twin axes.
 
-    >>> figures.sweep_chart(run_sweep(inputs, scenarios, "sweep.sqlite"))   # doctest: +SKIP
+    >>> figures.sweep_chart(run_sweep(inputs, scenarios).table)   # doctest: +SKIP
     """
     title = "Sweep: total cost and max burden by scenario"
     _check_columns(sweep, ["scenario", "status", "total_cost", "max_burden"], "sweep")

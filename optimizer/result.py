@@ -49,6 +49,11 @@ PATH_COLUMNS = ["member", "year", "gdp", "baseline_share", "path_share", "core_p
                 "path_binds", "cap_below_path"]
 PREVIOUS_COLUMNS = ["member", "year", "previous", "cost", "change", "change_share",
                     "within_max_change"]
+#: A sweep's absence ranking and a Shapley table (optimizer/studies.py).
+ABSENCE_COLUMNS = ["rank", "member", "scenario", "compared_with", "status",
+                   "extra_shortfall_index", "extra_cost", "shortfall_index", "total_cost"]
+SHAPLEY_COLUMNS = ["member", "shapley_value", "standard_error", "deterrence_share",
+                   "fair_share", "cost_share"]
 #: The fairness table's columns (`fair_population` and `fair_mixed` join them where they
 #: apply) and the per-year diagnostics (optimizer/diagnostics.py).
 FAIRNESS_COLUMNS = [

@@ -26,7 +26,9 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError, Problem
+from .result import ABSENCE_COLUMNS
 from .store import Store, scenario_key
+from .studies import Sweep
 
 ABSENT = "members[{}].absent"
 
@@ -311,13 +313,15 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
               each_member_absent: bool = False,
               progress: Callable[[int, int, int], None] | None = None,
               persistent: bool = True, identity: str | None = None,
-              extra: Callable | None = None, solver: str = "highs") -> pd.DataFrame:
-    """Solve every scenario and return the `scenarios` table (one row per scenario).
+              extra: Callable | None = None, solver: str = "highs") -> Sweep:
+    """Solve every scenario and return the `Sweep` (optimizer/studies.py): its `table` (one
+    row per scenario), `member_costs`, `shortfalls` and, with `each_member_absent`,
+    `absence`.
 
     `scenarios`: a list of `Scenario`, a mapping name -> {path: value}, or None for the
     workbook's `scenarios` sheet; crossed with `grid` and `each_member_absent`. `out`: the
     sweep workbook to write (its store is `out` with the suffix `.sqlite`); None keeps the
-    store in a temporary folder and writes no workbook. `persistent=False` solves every
+    store in a temporary folder and writes no workbook (`Sweep.to_excel` writes it later). `persistent=False` solves every
     scenario from scratch instead of editing the worker's loaded model (the figures then do
     not depend on the order scenarios reach a worker, even among alternative optima).
     `identity`: what the store keys scenarios by besides their overrides (default: the
@@ -328,7 +332,8 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     sweep runs in this process unless a Dask `scheduler` is given. `solver`: as `solve`
     takes it. Both are part of the store's key.
 
-    >>> table = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
+    >>> sweep = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
+    >>> sweep.table, sweep.member_costs                                        # doctest: +SKIP
     """
     import os
     import tempfile
@@ -379,13 +384,48 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
                 else:
                     run_tasks(inputs, todo, workers, scheduler, on_row, task)
             table = sweep_table(store, expanded, keys)
-            if out:
-                from .sweep_report import write_sweep_report
+            found = Sweep(table=table, member_costs=store.member_costs(keys),
+                          shortfalls=store.targets(keys),
+                          absence=absence_table(table, expanded, keys) if each_member_absent
+                          else None,
+                          settings=inputs.settings.as_table(), source=str(inputs.source),
+                          sha256=inputs.sha256, currency=str(inputs.settings.currency or ""))
+    if out:
+        found.to_excel(out)
+    return found
 
-                write_sweep_report(table, store.member_costs(keys), store.targets(keys),
-                                   expanded, keys, Path(out), absence=each_member_absent,
-                                   inputs=inputs)
-    return table
+
+def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
+    """Each absent-member scenario against the same scenario with everyone present, ranked by
+    the extra shortfall index, then the extra cost (within each group of other overrides)."""
+    by_overrides = {frozenset((p, str(v)) for p, v in s.overrides): s.name for s in scenarios}
+    figures = table.set_index("scenario")
+    for column in ("shortfall_index", "total_cost"):  # failed scenarios: NaN, not None
+        figures[column] = pd.to_numeric(figures[column], errors="coerce")
+    rows = []
+    for scenario in scenarios:
+        member = scenario.absent_member
+        if member is None or scenario.name not in figures.index:
+            continue
+        rest = frozenset((p, str(v)) for p, v in scenario.overrides
+                         if not p.lower().endswith("].absent"))
+        base = by_overrides.get(rest)
+        if base is None or base not in figures.index:
+            continue
+        mine, theirs = figures.loc[scenario.name], figures.loc[base]
+        rows.append({"member": member, "scenario": scenario.name, "compared_with": base,
+                     "status": mine["status"],
+                     "extra_shortfall_index": mine["shortfall_index"] - theirs["shortfall_index"],
+                     "extra_cost": mine["total_cost"] - theirs["total_cost"],
+                     "shortfall_index": mine["shortfall_index"],
+                     "total_cost": mine["total_cost"]})
+    frame = pd.DataFrame(rows, columns=[c for c in ABSENCE_COLUMNS if c != "rank"])
+    if frame.empty:
+        return frame.assign(rank=pd.Series(dtype="int64"))[ABSENCE_COLUMNS]
+    frame = frame.sort_values(["compared_with", "extra_shortfall_index", "extra_cost"],
+                              ascending=[True, False, False], kind="stable")
+    frame["rank"] = frame.groupby("compared_with").cumcount() + 1
+    return frame[ABSENCE_COLUMNS].reset_index(drop=True)
 
 
 #: The figures of each scenario in the sweep table, after its override columns.

@@ -1,6 +1,7 @@
-"""The sweep and frontier workbooks.
+"""The studies' workbooks: sweep, frontier and Shapley (`Sweep.to_excel`, `Frontier.to_excel`,
+`Shapley.to_excel`).
 
-Written from the store (sweeps) or a frontier table, with the report's cell writer (text is
+Written from the studies' tables (optimizer/studies.py), with the report's cell writer (text is
 always inert text), its planner-readable headers (`headers.py`), its page setup and its atomic
 save. A sweep workbook opens with a `brief` (what was swept, on which input, its SHA-256, the
 outcome in plain sentences), then the `scenarios` (with a chart below), every target left
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import Reference, Series
@@ -36,9 +38,8 @@ from .report import (
     scatter_line_chart,
     write_lines,
 )
+from .result import ABSENCE_COLUMNS, SHAPLEY_COLUMNS
 
-ABSENCE_COLUMNS = ["rank", "member", "scenario", "compared_with", "status",
-                   "extra_shortfall_index", "extra_cost", "shortfall_index", "total_cost"]
 SHORTFALL_COLUMNS = ["scenario", "capability", "region", "year", "target", "priority",
                      "shortfall"]
 MEMBER_COST_COLUMNS = ["scenario", "member", "year", "cost", "burden", "fair_share"]
@@ -48,62 +49,26 @@ FORMATS = {"total_cost": MONEY, "objective_value": "#,##0.0###", "max_burden": P
            "extra_cost": MONEY, "solve_seconds": "0.00", "cost": MONEY, "burden": PERCENT,
            "fair_share": PERCENT, "target": QUANTITY, "shortfall": QUANTITY,
            "eps": MONEY, "deviation": MONEY}
-def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
-    """Each absent-member scenario against the same scenario with everyone present, ranked by
-    the extra shortfall index, then the extra cost (within each group of other overrides)."""
-    by_overrides = {frozenset((p, str(v)) for p, v in s.overrides): s.name for s in scenarios}
-    figures = table.set_index("scenario")
-    for column in ("shortfall_index", "total_cost"):  # failed scenarios: NaN, not None
-        figures[column] = pd.to_numeric(figures[column], errors="coerce")
-    rows = []
-    for scenario in scenarios:
-        member = scenario.absent_member
-        if member is None or scenario.name not in figures.index:
-            continue
-        rest = frozenset((p, str(v)) for p, v in scenario.overrides
-                         if not p.lower().endswith("].absent"))
-        base = by_overrides.get(rest)
-        if base is None or base not in figures.index:
-            continue
-        mine, theirs = figures.loc[scenario.name], figures.loc[base]
-        rows.append({"member": member, "scenario": scenario.name, "compared_with": base,
-                     "status": mine["status"],
-                     "extra_shortfall_index": mine["shortfall_index"] - theirs["shortfall_index"],
-                     "extra_cost": mine["total_cost"] - theirs["total_cost"],
-                     "shortfall_index": mine["shortfall_index"],
-                     "total_cost": mine["total_cost"]})
-    frame = pd.DataFrame(rows, columns=[c for c in ABSENCE_COLUMNS if c != "rank"])
-    if frame.empty:
-        return frame.assign(rank=pd.Series(dtype="int64"))[ABSENCE_COLUMNS]
-    frame = frame.sort_values(["compared_with", "extra_shortfall_index", "extra_cost"],
-                              ascending=[True, False, False], kind="stable")
-    frame["rank"] = frame.groupby("compared_with").cumcount() + 1
-    return frame[ABSENCE_COLUMNS].reset_index(drop=True)
-
-
-def write_sweep_report(table, members, targets, scenarios, keys, out: Path,
-                       absence: bool = False, inputs=None) -> Path:
-    """The sweep workbook from its tables: `table` (the scenarios sheet, `sweep.sweep_table`),
-    `members` and `targets` (the store's member costs and targets of those scenarios):
-    sheets `brief`, `scenarios` (a chart below), `shortfalls`, `member_costs`, `absence`
-    (when asked, from `scenarios` and their `keys`), `settings` (of `inputs`, the base case,
-    when given)."""
-    currency = _currency(inputs)
+def write_sweep_report(sweep, out: Path) -> Path:
+    """The sweep workbook from a `Sweep`'s tables: sheets `brief`, `scenarios` (a chart
+    below), `shortfalls`, `member_costs`, `absence` (when the sweep has one), `settings` (of
+    the base case)."""
+    table, targets, currency = sweep.table, sweep.shortfalls, sweep.currency
     wb = Workbook()
     wb.remove(wb.active)
     brief = wb.create_sheet("brief")
     ws = new_table_sheet(wb, "scenarios", table, list(table.columns), currency, FORMATS)
     short = targets[targets["shortfall"] > 0]
     new_table_sheet(wb, "shortfalls", short, SHORTFALL_COLUMNS, currency, FORMATS)
-    new_table_sheet(wb, "member_costs", members, MEMBER_COST_COLUMNS, currency, FORMATS)
-    if absence:
-        new_table_sheet(wb, "absence", absence_table(table, scenarios, keys), ABSENCE_COLUMNS,
-                        currency, FORMATS)
-    if inputs is not None:
-        new_table_sheet(wb, "settings", inputs.settings.as_table(), ["key", "value"])
+    new_table_sheet(wb, "member_costs", sweep.member_costs, MEMBER_COST_COLUMNS, currency,
+                    FORMATS)
+    if sweep.absence is not None:
+        new_table_sheet(wb, "absence", sweep.absence, ABSENCE_COLUMNS, currency, FORMATS)
+    if sweep.settings is not None:
+        new_table_sheet(wb, "settings", sweep.settings, ["key", "value"])
     for sheet in wb.worksheets:
         fit_columns(sheet)
-    _brief(brief, table, targets, inputs, currency)
+    _brief(brief, table, targets, sweep, currency)
     if len(table):
         _scenario_chart(ws, table, currency)
     for sheet in wb.worksheets:
@@ -112,16 +77,12 @@ def write_sweep_report(table, members, targets, scenarios, keys, out: Path,
     return out
 
 
-def _currency(inputs) -> str:
-    return str(getattr(getattr(inputs, "settings", None), "currency", "") or "").strip()
-
-
-def _brief(ws, table: pd.DataFrame, targets: pd.DataFrame, inputs, currency: str) -> None:
+def _brief(ws, table: pd.DataFrame, targets: pd.DataFrame, sweep, currency: str) -> None:
     """What was swept and what came of it, in sentences, with the input's file and hash."""
     unit = f" {currency}" if currency else ""
     lines = []
-    if inputs is not None:
-        lines.append(f"Input: {Path(str(inputs.source)).name} (SHA-256 {inputs.sha256}).")
+    if sweep.source:
+        lines.append(f"Input: {Path(sweep.source).name} (SHA-256 {sweep.sha256}).")
     counts = table["status"].value_counts()
     lines.append(f"{len(table):,d} scenario{'s' if len(table) != 1 else ''}: " + ", ".join(
         f"{n:,d} {status}" for status, n in sorted(counts.items())) + ".")
@@ -150,11 +111,10 @@ def _brief(ws, table: pd.DataFrame, targets: pd.DataFrame, inputs, currency: str
         lines.append(f"{len(missing):,d} scenario{'s' if len(missing) != 1 else ''} came from "
                      "a store written before per-target shortfalls were kept: none are listed "
                      "for them.")
-    if inputs is not None:
+    if sweep.settings is not None:
         lines.append("The settings of the base case are on the settings sheet; each scenario's "
                      "overrides are columns of the scenarios sheet.")
-    title = put(ws, 1, 1, "Sweep" + (f": {Path(str(inputs.source)).name}" if inputs is not None
-                                     else ""))
+    title = put(ws, 1, 1, "Sweep" + (f": {Path(sweep.source).name}" if sweep.source else ""))
     title.font = HEADER_FONT
     write_lines(ws, lines, 3)
 
@@ -183,11 +143,10 @@ def _scenario_chart(ws, table: pd.DataFrame, currency: str) -> None:
     ws.row_breaks.append(Break(id=last + 2))  # the chart starts a page of its own
 
 
-def write_frontier_report(frame: pd.DataFrame, out: Path, currency: str | None = None) -> Path:
+def write_frontier_report(frame: pd.DataFrame, out: Path, currency: str = "") -> Path:
     """The frontier workbook: one row per point and, below, the curve of total cost against
     deviation (straight segments between the points solved, in order of deviation).
-    `currency`: the case's, else `frame.attrs["currency"]` (set by `tradeoff.frontier`)."""
-    currency = frame.attrs.get("currency", "") if currency is None else currency
+    `currency`: the unit of eps, deviation and total cost."""
     wb = Workbook()
     wb.remove(wb.active)
     columns = list(frame.columns)
@@ -236,3 +195,83 @@ def _round_down(value: float) -> float:
         return 0.0
     step = 10 ** (math.floor(math.log10(value)) - 1)
     return math.floor(value / step) * step
+
+
+def write_shapley_report(study, out: Path) -> Path:
+    """The Shapley workbook: a `shapley` sheet (the table, the share's standard error, the
+    run's figures and notes) with a chart of each member's Shapley share (error bars: one
+    standard error) beside its fair share and cost share; a `coalitions` sheet with v(A)."""
+    from openpyxl import Workbook
+    from openpyxl.chart import Reference
+    from openpyxl.chart.data_source import NumDataSource, NumRef
+    from openpyxl.chart.error_bar import ErrorBars
+    from openpyxl.worksheet.pagebreak import Break
+
+    from .report import (
+        HEADER_FONT,
+        PERCENT,
+        bar_chart,
+        fit_columns,
+        fit_for_print,
+        new_table_sheet,
+        put,
+        save_atomically,
+    )
+
+    grand = study.value
+    frame = study.table.copy()
+    frame["share_standard_error"] = frame["standard_error"] / grand if grand else np.nan
+    if frame["deterrence_share"].isna().all():
+        frame["share_standard_error"] = np.nan
+    columns = [*SHAPLEY_COLUMNS, "share_standard_error"]
+    value_format = "0.000000"
+    formats = {"shapley_value": value_format, "standard_error": value_format,
+               "deterrence_share": PERCENT, "fair_share": PERCENT, "cost_share": PERCENT,
+               "share_standard_error": PERCENT}
+    wb = Workbook()
+    wb.remove(wb.active)
+    ws = new_table_sheet(wb, "shapley", frame, columns)
+    for col, name in enumerate(columns, start=1):
+        for row in range(2, len(frame) + 2):
+            if name in formats and ws.cell(row, col).value is not None:
+                ws.cell(row, col).number_format = formats[name]
+    row = len(frame) + 3
+    figures = [("v(M)", grand, value_format), ("W", study.total_priority, value_format),
+               ("samples", study.samples, None), ("seed", study.seed, None),
+               ("coalitions", study.needed, None),
+               ("solved in this run", study.solved, None),
+               ("from the store", study.from_store, None)]
+    for key, value, fmt in figures:
+        put(ws, row, 1, key).font = HEADER_FONT
+        put(ws, row, 2, value, fmt)
+        row += 1
+    for note in study.notes:
+        put(ws, row, 1, "note").font = HEADER_FONT
+        put(ws, row, 2, note)
+        row += 1
+    if len(frame):
+        last = len(frame) + 1
+        chart = bar_chart("Share of the alliance's deterrence (Shapley) beside fair share and "
+                          "cost share", "share", "0%")
+        for name in ("deterrence_share", "fair_share", "cost_share"):
+            col = columns.index(name) + 1
+            chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=last),
+                           titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+        se_col = ws.cell(1, columns.index("share_standard_error") + 1).column_letter
+        ref = f"'shapley'!${se_col}$2:${se_col}${last}"
+        chart.series[0].errBars = ErrorBars(
+            errDir="y", errBarType="both", errValType="cust", noEndCap=False,
+            plus=NumDataSource(numRef=NumRef(f=ref)), minus=NumDataSource(numRef=NumRef(f=ref)))
+        chart.x_axis.title = "member"
+        ws.add_chart(chart, f"A{row + 2}")  # below the table and notes, on a page of its own
+        ws.row_breaks.append(Break(id=row + 1))
+    coalitions = study.coalitions
+    sheet = new_table_sheet(wb, "coalitions", coalitions, ["coalition", "size", "value"])
+    for r in range(2, len(coalitions) + 2):
+        sheet.cell(r, 3).number_format = value_format
+    for sheet in wb.worksheets:
+        fit_columns(sheet)
+        fit_for_print(sheet)
+    save_atomically(wb, out)
+    return out

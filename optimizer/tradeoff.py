@@ -14,19 +14,23 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from .studies import Frontier
+
 FRONTIER_COLUMNS = ["point", "eps", "deviation", "total_cost", "max_burden", "shortfall_index",
                     "status"]
 EPS_SLACK = 1e-9  # relative room on eps, so the last point (eps = D*) is not lost to rounding
 
 
-def frontier(inputs, points: int = 11, extra=None) -> pd.DataFrame:
-    """The trade-off curve between total cost and deviation from fair shares: one row per
-    point (`FRONTIER_COLUMNS`), from the min-cost end (largest deviation) to the min-deviation
-    end. An infeasible case gives one row with status `infeasible`. `extra`: a function
+def frontier(inputs, points: int = 11, extra=None) -> Frontier:
+    """The trade-off curve between total cost and deviation from fair shares: a `Frontier`
+    whose table has one row per point (`FRONTIER_COLUMNS`), from the min-cost end (largest
+    deviation) to the min-deviation end. An infeasible case gives one row with status
+    `infeasible`. `extra`: a function
     called on the case's Pyomo model (`build_model`) to add the analyst's own constraints,
     which every point then keeps.
 
     >>> curve = frontier(read_inputs("inputs/alliance.xlsx"), points=5)   # doctest: +SKIP
+    >>> curve.table, curve.to_excel("frontier.xlsx")                        # doctest: +SKIP
     """
     from .extract import members_table
     from .highs_adapter import HighsSession
@@ -83,10 +87,9 @@ def frontier(inputs, points: int = 11, extra=None) -> pd.DataFrame:
                      "total_cost": outcome.value, "max_burden": float(present["burden"].max()),
                      "shortfall_index": values.get("shortfall_index", 0.0),
                      "status": outcome.status})
-    curve = pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
-    curve.attrs["currency"] = settings.currency  # the unit of eps, deviation and total_cost
-    return curve
+    return Frontier(pd.DataFrame(rows, columns=FRONTIER_COLUMNS), settings.currency)
 
 
-def _failed(status: str) -> pd.DataFrame:
-    return pd.DataFrame([{"point": 0, "status": status}], columns=FRONTIER_COLUMNS)
+def _failed(status: str, currency: str = "") -> Frontier:
+    return Frontier(pd.DataFrame([{"point": 0, "status": status}], columns=FRONTIER_COLUMNS),
+                    currency)

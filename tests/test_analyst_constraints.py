@@ -334,7 +334,7 @@ def test_the_report_lists_the_constraints(constrained, plain, tmp_path):
 def test_a_sweep_keeps_the_constraint_under_its_own_key(alliance, tmp_path):
     out = tmp_path / "sweep.xlsx"
     grid = [("targets.scale", [1.0, 1.1])]
-    table = run_sweep(alliance, grid=grid, extra=germany_spends_more, workers=1, out=out)
+    table = run_sweep(alliance, grid=grid, extra=germany_spends_more, workers=1, out=out).table
     assert len(table) == 2 and (table["status"] == "optimal").all(), table
     for _, row in table.iterrows():
         case = alliance.with_overrides({"targets.scale": row["targets.scale"]},
@@ -343,7 +343,7 @@ def test_a_sweep_keeps_the_constraint_under_its_own_key(alliance, tmp_path):
         germany_spends_more(model)
         result = solve(case, model=model)
         assert row["total_cost"] == pytest.approx(result.summary["total_cost"], rel=1e-9)
-    again = run_sweep(alliance, grid=grid, workers=1, out=out)
+    again = run_sweep(alliance, grid=grid, workers=1, out=out).table
     assert len(again) == 2
     with Store(out.with_suffix(".sqlite")) as store:  # nothing of the first sweep reused
         germany = store.db.execute(
@@ -356,8 +356,8 @@ def test_a_sweep_keeps_the_constraint_under_its_own_key(alliance, tmp_path):
 
 
 def test_the_frontier_keeps_the_constraint(alliance):
-    free = frontier(alliance, points=3)
-    kept = frontier(alliance, points=3, extra=germany_spends_more)
+    free = frontier(alliance, points=3).table
+    kept = frontier(alliance, points=3, extra=germany_spends_more).table
     assert (free["status"] == "optimal").all() and (kept["status"] == "optimal").all()
     # each end is the optimum of one problem: the constrained one costs no less, deviates
     # no less (the points between have other eps and compare with nothing)

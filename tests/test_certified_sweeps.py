@@ -139,11 +139,11 @@ def test_pool_dask_local_and_a_real_cluster_give_the_same_table(tmp_path):
     if not Path(DASK).exists():
         pytest.skip("the dask command is not installed")
     case = _case("small_5008.xlsx")  # robust; GRID mixes min_cost and min_max_burden
-    pool = run_sweep(case, workers=2, grid=GRID)
-    local = run_sweep(case, workers=2, scheduler="local", grid=GRID)
+    pool = run_sweep(case, workers=2, grid=GRID).table
+    local = run_sweep(case, workers=2, scheduler="local", grid=GRID).table
     address, processes = _dask_cluster(tmp_path)
     try:
-        cluster = run_sweep(case, workers=1, scheduler=address, grid=GRID)
+        cluster = run_sweep(case, workers=1, scheduler=address, grid=GRID).table
     finally:
         _stop(processes)
     assert len(pool) == 4 and pool["certified"].all()
@@ -170,7 +170,7 @@ def test_the_store_keeps_each_scenarios_certificate_and_an_old_store_is_upgraded
             INSERT INTO scenarios (key, position, scenario, overrides, status)
                 VALUES ('old', 0, 'before', '[]', 'optimal');""")
     table = run_sweep(tiny, workers=1, grid=[("targets.scale", ["1", "1.2"])],
-                      out=tmp_path / "sweep.xlsx")
+                      out=tmp_path / "sweep.xlsx").table
     assert table["certified"].tolist() == [True, True]
     assert table["second_routes"].tolist() == [0, 0]
     assert (table["max_residual"] < 1e-7).all() and (table["max_gap"] < 1e-7).all()

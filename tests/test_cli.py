@@ -460,7 +460,7 @@ def test_shapley_exact_equals_the_enumeration(tmp_path):
     from optimizer import read_inputs
     from optimizer.coalitions import shapley_exact
 
-    expected = shapley_exact(read_inputs(TINY))
+    expected = shapley_exact(read_inputs(TINY)).table
     done = burden(tmp_path, "shapley", TINY, "--exact", "--workers", "1", "--json")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)

@@ -288,12 +288,12 @@ def test_sweep_frontier_and_shapley_carry_the_levers(levers_case, tmp_path):
     from optimizer.sweep import Scenario
 
     table = run_sweep(levers_case, [Scenario("base"), Scenario("more east", (
-        ("rules[east_land].share", "0.7"),))], out=tmp_path / "sweep.xlsx", workers=1)
+        ("rules[east_land].share", "0.7"),))], out=tmp_path / "sweep.xlsx", workers=1).table
     assert list(table["status"]) == ["optimal", "optimal"] or \
         set(table["status"]) <= {"optimal", "optimal_with_shortfall"}
     costs = table.set_index("scenario")["total_cost"]
     assert costs["more east"] >= costs["base"] - 1e-6
-    points = frontier(levers_case, points=3)
+    points = frontier(levers_case, points=3).table
     assert len(points) == 3 and points["total_cost"].notna().all()
     values = shapley(levers_case, samples=4, seed=1, workers=1, out=tmp_path / "shapley.xlsx")
-    assert len(values) == 3
+    assert len(values.table) == 3

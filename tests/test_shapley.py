@@ -59,7 +59,7 @@ def case():
 
 @pytest.fixture(scope="module")
 def exact(case):
-    return shapley_exact(case).set_index("member")
+    return shapley_exact(case)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_coalition_values_by_hand(case):
 
 
 def test_exact_efficiency_symmetry_and_null_player(exact):
-    grand = exact.attrs["v_grand"]
+    grand, exact = exact.value, exact.table.set_index("member")
     assert grand == pytest.approx(2.9, abs=1e-9)
     assert exact["shapley_value"].sum() == pytest.approx(grand, abs=1e-9)
     assert exact.loc["A", "shapley_value"] == pytest.approx(exact.loc["B", "shapley_value"],
@@ -98,14 +98,15 @@ def test_null_player_without_access_gets_zero():
     case = build([member("A", 0.04), member("C", 0.06), member("E", 0.05)],
                  access=[{"member": "E", "region": "east", "allowed": False},
                          {"member": "E", "region": "west", "allowed": False}])
-    table = shapley_exact(case).set_index("member")
+    study = shapley_exact(case)
+    table = study.table.set_index("member")
     assert abs(table.loc["E", "shapley_value"]) <= 1e-12
-    assert table["shapley_value"].sum() == pytest.approx(table.attrs["v_grand"], abs=1e-9)
+    assert table["shapley_value"].sum() == pytest.approx(study.value, abs=1e-9)
 
 
 def test_sampled_estimate_agrees_with_the_exact_values(sampled, exact):
-    _, table = sampled
-    table = table.set_index("member")
+    _, study = sampled
+    table, exact = study.table.set_index("member"), exact.table.set_index("member")
     for m in MEMBERS:
         tolerance = max(3 * table.loc[m, "standard_error"], 1e-9)
         assert abs(table.loc[m, "shapley_value"] - exact.loc[m, "shapley_value"]) <= tolerance, m
@@ -113,13 +114,14 @@ def test_sampled_estimate_agrees_with_the_exact_values(sampled, exact):
 
 
 def test_efficiency_and_the_shares(sampled, case):
-    _, table = sampled
-    grand = table.attrs["v_grand"]
+    _, study = sampled
+    table, grand = study.table, study.value
     assert list(table.columns) == ["member", "shapley_value", "standard_error",
                                    "deterrence_share", "fair_share", "cost_share"]
     assert table["shapley_value"].sum() == pytest.approx(grand, abs=1e-9)
     assert table["deterrence_share"].sum() == pytest.approx(1.0, abs=1e-9)
-    assert table.attrs["W"] == 3.0 and table.attrs["notes"] == []
+    assert study.total_priority == 3.0 and study.notes == []
+    assert len(study.coalitions) == study.needed + 1  # and the empty one
     # fair and cost shares from the full solve of the grand coalition
     result = solve(case)
     costs = result.members.set_index("member")["cost"]
@@ -132,31 +134,32 @@ def test_efficiency_and_the_shares(sampled, case):
 def test_standard_error_shrinks_like_one_over_root_n(sampled, case):
     out, large = sampled
     small = shapley(case, samples=16, seed=0, workers=1, out=out)
-    assert small.attrs["solved"] == 0  # every coalition is already in the store
+    assert small.solved == 0  # every coalition is already in the store
+    small, large = small.table, large.table
     # A and B (C's and D's marginals are the same in every order: no error to shrink)
     ratio = small["standard_error"][:2].to_numpy() / large["standard_error"][:2].to_numpy()
     assert np.all((ratio > 2) & (ratio < 8)), ratio
 
 
 def test_each_coalition_is_solved_once_and_a_rerun_solves_none(sampled, case):
-    out, table = sampled
+    out, study = sampled
     rng = np.random.default_rng(0)
     orders = [rng.permutation(4) for _ in range(256)]
     needed = {frozenset(order[:k]) for order in orders for k in range(1, 5)}
     store = out.with_suffix(".sqlite")
     with sqlite3.connect(store) as db:
         rows = db.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM scenarios").fetchone()
-    assert table.attrs["coalitions"] == table.attrs["solved"] == len(needed) == rows[0] == \
-        rows[1]
+    assert study.needed == study.solved == len(needed) == rows[0] == rows[1]
     again = shapley(case, samples=256, seed=0, workers=1, out=out)
-    assert again.attrs["solved"] == 0 and again.attrs["from_store"] == len(needed)
-    pd.testing.assert_frame_equal(again, table)
+    assert again.solved == 0 and again.from_store == len(needed)
+    pd.testing.assert_frame_equal(again.table, study.table)
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM scenarios").fetchone()[0] == rows[0]
 
 
-def test_workbook_has_the_sheet_and_chart(sampled):
-    out, table = sampled
+def test_workbook_has_the_sheet_and_chart(sampled, tmp_path):
+    out, study = sampled
+    table = study.table
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["shapley", "coalitions"]
     sheet = book["shapley"]
@@ -171,7 +174,11 @@ def test_workbook_has_the_sheet_and_chart(sampled):
     assert sheet.cell(2, 2).value == pytest.approx(table["shapley_value"][0], rel=1e-12)
     assert len(sheet._charts) == 1
     # v(A) of every coalition the orders needed, and the empty one
-    assert book["coalitions"].max_row == 1 + 1 + table.attrs["coalitions"]
+    assert book["coalitions"].max_row == 1 + 1 + study.needed
+    # the object writes the same workbook again, from its tables alone
+    again = openpyxl.load_workbook(study.to_excel(tmp_path / "again.xlsx"))
+    assert [[c.value for c in row] for row in again["coalitions"].iter_rows()] == \
+        [[c.value for c in row] for row in book["coalitions"].iter_rows()]
 
 
 def test_exact_refuses_large_alliances():

@@ -58,7 +58,7 @@ def test_sweep_equals_single_solves_and_writes_the_workbook(tiny, tmp_path):
     out = tmp_path / "sweep.xlsx"
     grid = [("targets.scale", ["1", "2"]), ("settings.objective", ["min_cost",
                                                                    "min_max_burden"])]
-    table = run_sweep(tiny, out=out, workers=2, grid=grid)
+    table = run_sweep(tiny, out=out, workers=2, grid=grid).table
     assert len(table) == 4 and set(table["status"]) <= {"optimal", "optimal_with_shortfall"}
     for _, row in table.iterrows():
         single = solve(tiny.with_overrides({"targets.scale": row["targets.scale"],
@@ -89,8 +89,8 @@ def test_fresh_and_persistent_sweeps_agree(tiny):
     the worker's loaded model in place. Same figures within the stage tolerance."""
     grid = [("targets.scale", ["1", "1.5", "0.7", "2"]),
             ("members.cap_gdp_share", ["0.05", "0.04"])]
-    fresh = run_sweep(tiny, workers=1, grid=grid, persistent=False)
-    edited = run_sweep(tiny, workers=1, grid=grid)
+    fresh = run_sweep(tiny, workers=1, grid=grid, persistent=False).table
+    edited = run_sweep(tiny, workers=1, grid=grid).table
     assert fresh["scenario"].tolist() == edited["scenario"].tolist()
     assert fresh["status"].tolist() == edited["status"].tolist()
     for key in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
@@ -164,8 +164,8 @@ def test_sweep_killed_with_sigkill_resumes_without_loss_or_duplicates(tmp_path):
 def test_dask_local_cluster_equals_the_process_pool(tiny, tmp_path):
     pytest.importorskip("distributed")
     grid = [("targets.scale", ["1", "1.5", "3"])]
-    pool = run_sweep(tiny, workers=1, grid=grid)
-    dask = run_sweep(tiny, workers=1, scheduler="local", grid=grid)
+    pool = run_sweep(tiny, workers=1, grid=grid).table
+    dask = run_sweep(tiny, workers=1, scheduler="local", grid=grid).table
     columns = ["scenario", "status", "shortfall_index", "objective_value", "total_cost",
                "max_burden"]
     pd.testing.assert_frame_equal(pool[columns], dask[columns], rtol=1e-6)
@@ -181,7 +181,7 @@ def test_cli_sweep_exit_codes(tmp_path):
 
 def test_frontier_runs_from_min_cost_to_min_deviation(tmp_path):
     inputs = read_inputs(ROOT / "tests" / "reference" / "small_5001.xlsx")
-    curve = frontier(inputs, points=5)
+    curve = frontier(inputs, points=5).table
     assert len(curve) == 5 and (curve["status"] == "optimal").all()
     cheapest = solve(inputs, objective="min_cost").summary
     fairest = solve(inputs, objective="min_deviation").summary
@@ -201,7 +201,7 @@ def test_a_member_override_wins_over_the_all_members_one_in_any_order(tiny):
 
 
 def test_absence_ranking_survives_scenarios_that_all_failed():
-    from optimizer.sweep_report import absence_table
+    from optimizer.sweep import absence_table
 
     scenarios = [Scenario("everyone"), Scenario("A absent", (("members[A].absent", "true"),))]
     table = pd.DataFrame({"scenario": ["everyone", "A absent"], "status": ["error", "error"],

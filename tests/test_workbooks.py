@@ -56,7 +56,7 @@ def swept(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sweep")
     out = folder / "sweep.xlsx"
     inputs = read_inputs(TINY)
-    table = run_sweep(inputs, out=out, workers=1, grid=[("targets.scale", ["1", "3"])])
+    table = run_sweep(inputs, out=out, workers=1, grid=[("targets.scale", ["1", "3"])]).table
     return inputs, table, out
 
 
@@ -111,7 +111,7 @@ def test_a_store_from_before_targets_were_kept_still_writes_its_workbook(tmp_pat
     with sqlite3.connect(store) as db:  # a store without the targets table
         db.execute("DROP TABLE targets")
     out.unlink()
-    table = run_sweep(inputs, out=out, workers=1, grid=[("targets.scale", ["1", "3"])])
+    table = run_sweep(inputs, out=out, workers=1, grid=[("targets.scale", ["1", "3"])]).table
     assert len(table) == 2
     with Store(store) as opened:
         assert opened.targets().empty
@@ -165,9 +165,9 @@ def test_the_frontier_is_straight_segments_on_numeric_axes_with_units(tmp_path):
 
 
 def test_the_frontier_takes_its_currency_from_the_curve(tmp_path):
-    curve = FRONTIER.copy()
-    curve.attrs["currency"] = "USD million"
-    out = write_frontier_report(curve, tmp_path / "f.xlsx")
+    from optimizer import Frontier
+
+    out = Frontier(FRONTIER.copy(), "USD million").to_excel(tmp_path / "f.xlsx")
     assert openpyxl.load_workbook(out)["frontier"]["D1"].value == "Total cost (USD million)"
     assert read_sheet(out, "frontier").columns[:4].tolist() == ["point", "eps", "deviation",
                                                                 "total_cost"]

@@ -17,6 +17,7 @@ formula in the docstring, are listed once in `models.registry`:
 | fairness.py | 5. fairness band |
 | ramp.py | 6. ramp |
 | objectives.py | the lexicographic stages |
+| relaxation.py | what it would take: the least raise of caps (and personnel) that meets every target |
 
 Nothing here imports the report or Excel side of `optimizer`; Pyomo is imported only by
 `build_model`.
@@ -24,16 +25,22 @@ Nothing here imports the report or Excel side of `optimizer`; Pyomo is imported 
 
 from __future__ import annotations
 
+from . import relaxation
 from .labelled import Formulation, StructureCache
 from .objectives import stage_plan
 from .registry import COLUMN_ORDER, FAMILIES
 from .sets import index_sets
 
 
-def formulate(inputs, cache: StructureCache | None = None) -> Formulation:
+def formulate(inputs, cache: StructureCache | None = None, relax=()) -> Formulation:
     """The model of `inputs` (present members only) as labelled blocks. `cache`: structural
     pieces kept from the cases before (a `Resolver`'s); the formulation is the same without
-    it."""
+    it. `relax`: "caps" and/or "personnel" for the least relaxation that meets every target
+    (`models.relaxation`: shortfall off, the limits as rows with a raise, its stages first);
+    without it the model as stated."""
+    relax = relaxation.requested(relax)
+    if relax:
+        inputs = relaxation.required(inputs)
     settings = inputs.settings
     sets = index_sets(inputs, cache)
     formulation = Formulation(sets, settings, cache)
@@ -42,10 +49,17 @@ def formulate(inputs, cache: StructureCache | None = None) -> Formulation:
         if hasattr(family, "variables"):
             formulation.declare(family.variables(sets, settings), family.FAMILY,
                                 COLUMN_ORDER)
+    if relax:
+        formulation.declare(relaxation.relaxed_variables(sets, relax), relaxation.FAMILY,
+                            COLUMN_ORDER)
     for family in FAMILIES:
         if hasattr(family, "rows"):
             formulation.add(family.rows(formulation, settings), family.FAMILY)
     formulation.stages = stage_plan(settings)
+    if relax:
+        formulation.add(relaxation.relaxed_rows(formulation, relax), relaxation.FAMILY)
+        formulation.stages = relaxation.stages(relax) + formulation.stages
+        formulation.relax = relax
     return formulation
 
 

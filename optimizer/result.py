@@ -28,8 +28,17 @@ ALLOCATION_COLUMNS = [
 ]
 DETERRENCE_COLUMNS = [
     "capability", "region", "year", "target", "priority", "achieved", "protected", "shortfall",
-    "marginal_cost",
+    "marginal_cost", "held_back_by",
 ]
+#: What it would take to meet every target (optimizer/relaxation.py): per member and year
+#: raised, the cap now and the cap that would do (share of GDP and money), the money above
+#: it and that as a share of GDP; with personnel relaxed, the persons likewise (else NaN).
+WHAT_IT_TAKES_COLUMNS = [
+    "member", "year", "gdp", "cap_share", "cap", "needed_cap_share", "needed_cap", "extra",
+    "extra_gdp_share", "personnel_available", "personnel_needed", "extra_personnel",
+]
+#: The alternative: the targets that would be cut within today's limits, by how much.
+CUT_COLUMNS = ["capability", "region", "year", "target", "priority", "shortfall"]
 #: A stage's certificate (optimizer/certificate.py): whether it holds, the route that gave
 #: the answer ("first", or the route it was solved again by), the larger of its primal and
 #: dual residuals, and its duality gap.
@@ -62,7 +71,7 @@ SUMMARY_KEYS = [
 
 _TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
          "column", "source", "edition", "note", "route", "index",
-         "constraint"}
+         "constraint", "held_back_by"}
 _WHOLE = {"year", "stage"}
 _FLAGS = {"at_floor", "at_cap", "certified"}
 
@@ -103,7 +112,9 @@ class Result:
     - `allocation`: nonzero allocations only, `ALLOCATION_COLUMNS`; `resource` is `funding`,
       `personnel` or `equipment`, `item` the equipment type (else empty).
     - `deterrence`: per target, `DETERRENCE_COLUMNS`; `protected` is NaN without robustness;
-      `marginal_cost` is the money one more unit of that target costs (NaN where unknown).
+      `marginal_cost` is the money one more unit of that target costs (NaN where unknown);
+      `held_back_by` (a short target only) the limits that hold it back
+      (optimizer/held_back.py).
     - `settings`: the settings as used, defaults filled in (`key`, `value`).
     - `conflicts`: for an infeasible plan, sentences in the inputs' own words.
     - `warnings`: anything the planner should know that did not stop the solve.
@@ -115,6 +126,11 @@ class Result:
     - `brief`: plain sentences built from the numbers above (optimizer/brief.py).
     - `constraints`: the analyst's own rows, `CONSTRAINT_COLUMNS` (empty unless the model
       solved had rows added to it).
+    - `what_it_takes`: for a plan short or infeasible, the least raise of the caps that would
+      meet every target, `WHAT_IT_TAKES_COLUMNS` (one row per member and year raised);
+      `what_it_takes_cuts` the alternative, the targets cut within today's limits
+      (`CUT_COLUMNS`); `what_it_takes_lines` both in plain words (optimizer/relaxation.py).
+      Empty when not computed (a plan that meets every target, sweeps, `what_it_takes=False`).
     """
 
     status: str
@@ -134,6 +150,10 @@ class Result:
         {"members": "int64", "targets": "int64", "targets_met": "int64", "reading": object}))
     brief: list[str] = field(default_factory=list)
     constraints: pd.DataFrame = field(default_factory=lambda: empty_frame(CONSTRAINT_COLUMNS))
+    what_it_takes: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(WHAT_IT_TAKES_COLUMNS))
+    what_it_takes_cuts: pd.DataFrame = field(default_factory=lambda: empty_frame(CUT_COLUMNS))
+    what_it_takes_lines: list[str] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:

@@ -38,7 +38,8 @@ ENGINES = ("matrix", "pyomo")
 
 
 def solve(inputs, objective: str | None = None, time_limit: float | None = None,
-          engine: str = "matrix", model=None, solver: str = "highs") -> Result:
+          engine: str = "matrix", model=None, solver: str = "highs",
+          what_it_takes: bool | tuple | None = None) -> Result:
     """Solve `inputs` (optionally with another objective or time limit) and return a Result.
 
     `model`: a Pyomo model from `build_model(inputs)` that the analyst may have changed
@@ -54,6 +55,12 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     `engine`: "matrix" (default) formulates the model as arrays and hands them to HiGHS;
     "pyomo" builds the Pyomo model and compiles it with Pyomo's standard-form compiler. Both
     give bit-identical matrices (tests/test_formulation.py), so the same answer.
+
+    `what_it_takes`: for a plan left short or infeasible, the least raise of the caps that
+    would meet every target, and the targets cut instead (`optimizer.relaxation`), in
+    `Result.what_it_takes*` and the brief. None (default): computed for such a plan unless the
+    model was changed by the analyst (whose rows the relaxation does not know); False: never;
+    True: as None; a tuple ("caps", "personnel"): the limits to relax.
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
@@ -88,9 +95,13 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
         formulation = model.formulation
     else:
         formulation = formulate(inputs)
+    # an analyst's changed model has rows the relaxation does not know
+    relax = _relaxed_limits(what_it_takes, own if model is not None else None)
     if len(formulation.unreachable) and not inputs.settings.allow_shortfall:
-        return _without_solution(inputs, "infeasible", [], _impossible(formulation),
-                                 list(inputs.warnings), started, formulation.n_columns, 0)
+        return _with_what_it_takes(
+            _without_solution(inputs, "infeasible", [], _impossible(formulation),
+                              list(inputs.warnings), started, formulation.n_columns, 0),
+            inputs, relax)
     if model is None:
         from .highs_adapter import assemble
 
@@ -111,7 +122,27 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
                             solver=solver)
     if solver != "highs":  # a stage counts as solved by a second route when HiGHS proved it
         result.summary["second_routes"] = int((result.stages["route"] != solver).sum())
-    return result
+    return _with_what_it_takes(result, inputs, relax)
+
+
+def _relaxed_limits(what_it_takes, model) -> tuple:
+    """The limits `solve` relaxes for a plan short or infeasible (none: not computed)."""
+    if what_it_takes is False or (what_it_takes is None and model is not None):
+        return ()
+    if what_it_takes is None or what_it_takes is True:
+        return ("caps",)
+    from models.relaxation import requested
+
+    return requested(what_it_takes)
+
+
+def _with_what_it_takes(result, inputs, relax: tuple):
+    """`result` with what it would take, when it is short or infeasible and `relax` asks."""
+    if not relax or result.status not in ("optimal_with_shortfall", "infeasible"):
+        return result
+    from .relaxation import with_what_it_takes
+
+    return with_what_it_takes(result, inputs, relax)
 
 
 def _check_model(model, inputs) -> None:
@@ -294,6 +325,8 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
     if tables:
         allocation = allocation_table(layout, x)
         deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
+        if tables is True:
+            deterrence = _with_held_back(inputs, layout, members, allocation, deterrence)
         if tables == "deterrence":  # a sweep keeps the per-target shortfalls only
             allocation = empty_frame(ALLOCATION_COLUMNS)
     else:
@@ -336,6 +369,14 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
     result = dataclasses.replace(result, fairness=fairness,
                                  free_riders=year_table(fairness, deterrence))
     return dataclasses.replace(result, brief=brief_lines(result))
+
+
+def _with_held_back(inputs, layout, members, allocation, deterrence):
+    """The deterrence table with each short target's `held_back_by`."""
+    from .held_back import held_back
+
+    return deterrence.assign(held_back_by=held_back(inputs, layout, members, allocation,
+                                                    deterrence))
 
 
 def _explain(session, layout, compiled, settings) -> list[str]:

@@ -1,0 +1,276 @@
+"""What it would take to meet every target: the least raise of the caps (and, if asked, of
+the deployable personnel), or else which targets would have to give (docs/model.md, "What it
+would take").
+
+`what_it_takes(inputs)` solves the relaxed model of `models.relaxation` (every target
+required; stage A the raises weighed as shares of GDP, stage B the money; then the stated
+objective's stages), every stage certified as in `solve`, and, as the alternative, stage 1 of
+the model with shortfall allowed: how much of each target would be cut within today's limits.
+A relaxed model that is still infeasible (personnel, inventory, access, floors, ramp, fairness
+band) is explained as `solve` explains one (`optimizer.conflicts`).
+
+`solve()` calls it after its own stages when the plan is short or infeasible (not in sweeps);
+`Result.what_it_takes`, `what_it_takes_cuts` and `what_it_takes_lines` hold its tables and
+sentences.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .result import CUT_COLUMNS, STAGE_COLUMNS, WHAT_IT_TAKES_COLUMNS, empty_frame
+
+#: a raise below this share of the limit it raises is none (the stages' keep rows leave
+#: 1e-6 of slack, docs/model.md)
+RAISED = 2e-6
+SHOWN = 5  # raises named in the sentences; the sheet has every one
+CUTS_SHOWN = 3  # targets named as the alternative
+
+
+@dataclass(frozen=True)
+class WhatItTakes:
+    """The least relaxation that meets every target, and the alternative.
+
+    - `status`: `optimal` (a relaxed plan meets every target; `limits` says what it raises,
+      nothing when no raise is needed), `infeasible` (no raise of the limits relaxed meets
+      every target: `conflicts` names what blocks it), `time_limit` or `error`.
+    - `relax`: the limits relaxed ("caps", "personnel").
+    - `limits`: one row per member and year raised, `WHAT_IT_TAKES_COLUMNS`: `cap_share` and
+      `cap` now, `needed_cap_share` and `needed_cap` the cap that would do, `extra` the money
+      above the cap, `extra_gdp_share` as a share of GDP; with personnel relaxed,
+      `personnel_available`, `personnel_needed` and `extra_personnel` too (else NaN).
+    - `cuts`: the alternative, within today's limits: the shortfall of each target that would
+      be left short (`CUT_COLUMNS`; empty when even that plan is infeasible).
+    - `stages`: the relaxed model's stages and their certificates (`STAGE_COLUMNS`).
+    - `total_cost`: the relaxed plan's total cost (None without one).
+    - `sentences`: the above in plain words (the brief's lines).
+    - `conflicts`: what blocks a relaxed plan that is still infeasible.
+    """
+
+    status: str
+    relax: tuple
+    limits: pd.DataFrame
+    cuts: pd.DataFrame
+    stages: pd.DataFrame
+    total_cost: float | None = None
+    sentences: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = None
+                  ) -> WhatItTakes:
+    """The least raise of the limits in `relax` ("caps", and "personnel") under which every
+    target is met, with the stated objective's stages after it; and which targets would be cut
+    instead (`shortfalls`: a deterrence table of this case with shortfall allowed, whose
+    shortfalls are taken; else stage 1 is solved with shortfall allowed)."""
+    import models
+    from models.relaxation import requested
+
+    relax = requested(relax)
+    if not relax:
+        raise ValueError("what_it_takes relaxes at least one limit: caps or personnel")
+    currency = str(inputs.settings.currency or "").strip()
+    layout = models.formulate(inputs, relax=relax)
+    status, x, stage_rows, conflicts = _relaxed(inputs, layout)
+    limits = _limits(layout, x) if x is not None else empty_frame(WHAT_IT_TAKES_COLUMNS)
+    if "personnel" not in relax:
+        limits = limits.astype({name: float for name in PERSONNEL})
+    total = None
+    if x is not None:
+        total = float(x[layout.column("total", np.arange(len(layout.years)))].sum())
+    cuts = _cuts(inputs, shortfalls)
+    found = WhatItTakes(status, relax, limits, cuts,
+                        pd.DataFrame(stage_rows, columns=STAGE_COLUMNS), total, [], conflicts)
+    return dataclasses.replace(found, sentences=sentences(found, currency))
+
+
+PERSONNEL = ["personnel_available", "personnel_needed", "extra_personnel"]
+
+
+def _relaxed(inputs, layout):
+    """Status, plan, stage rows and conflicts of the relaxed model's stages."""
+    from models.deterrence import impossible
+
+    from .highs_adapter import HighsSession, assemble
+    from .stages import _explain, stage_row
+
+    if len(layout.unreachable):
+        return "infeasible", None, [], impossible(layout)
+    compiled = assemble(layout)
+    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+    limit = inputs.settings.time_limit
+    started = time.perf_counter()
+    rows, solved, status = [], None, "optimal"
+    session.start()
+    for number, name in enumerate(layout.stages, start=1):
+        costs = compiled.objectives[name]
+        left = None if limit is None else max(limit - (time.perf_counter() - started), 1e-3)
+        stage_start = time.perf_counter()
+        outcome = session.minimise(costs, left)
+        rows.append(stage_row(number, name, outcome, time.perf_counter() - stage_start))
+        if outcome.status == "infeasible":
+            return "infeasible", None, rows, _explain(session, layout, compiled,
+                                                      layout.settings)
+        if outcome.status != "optimal":
+            # a plan is reported only once the raises themselves (stages A and B) are optimal
+            done = number > len(_relaxation_stages(layout))
+            return outcome.status, solved if done else None, rows, \
+                [f"stage {number} ({name}): {outcome.message}"] if outcome.message else []
+        solved = outcome.x
+        if number < len(layout.stages):
+            session.keep(costs, outcome.value)
+    return status, solved, rows, []
+
+
+def _relaxation_stages(layout) -> list[str]:
+    return [name for name in layout.stages if name.startswith("relaxation")]
+
+
+def _limits(layout, x) -> pd.DataFrame:
+    """The raised member-years of the relaxed plan `x`."""
+    my = layout.member_years
+    frame = pd.DataFrame({"member": my["member"].to_numpy(object),
+                          "year": my["year"].to_numpy(np.int64),
+                          "gdp": my["gdp"].to_numpy(float)})
+    cap = my["upper"].to_numpy(float)
+    frame["cap_share"] = np.where(np.isfinite(cap), my["cap_share"].to_numpy(float), np.nan)
+    frame["cap"] = np.where(np.isfinite(cap), cap, np.nan)
+    extra = np.zeros(len(my))
+    raised = np.zeros(len(my), dtype=bool)
+    if "cap_raise" in layout.variables:
+        rows = layout.variables["cap_raise"].labels.take
+        share = x[layout.column("cap_raise", np.arange(len(rows)))]
+        extra[rows] = share * frame["gdp"].to_numpy(float)[rows]
+        raised[rows] = extra[rows] > RAISED * np.maximum(cap[rows], 1.0)
+    extra = np.where(raised, extra, 0.0)
+    frame["needed_cap"] = frame["cap"] + extra
+    frame["needed_cap_share"] = frame["needed_cap"] / frame["gdp"]
+    frame["extra"] = np.where(np.isfinite(cap), extra, np.nan)
+    frame["extra_gdp_share"] = frame["extra"] / frame["gdp"]
+    avail = my["avail"].to_numpy(float)
+    more = np.full(len(my), np.nan)
+    if "personnel_raise" in layout.variables:
+        rows = layout.variables["personnel_raise"].labels.take
+        more[:] = 0.0
+        more[rows] = x[layout.column("personnel_raise", np.arange(len(rows)))] * avail[rows]
+        staffed = more > RAISED * np.maximum(avail, 1.0)
+        more = np.where(staffed, more, 0.0)
+        raised |= staffed
+        frame["personnel_available"] = avail
+        frame["personnel_needed"] = avail + more
+    else:
+        frame["personnel_available"] = np.nan
+        frame["personnel_needed"] = np.nan
+    frame["extra_personnel"] = more
+    return frame.loc[raised, WHAT_IT_TAKES_COLUMNS].reset_index(drop=True)
+
+
+def _cuts(inputs, shortfalls) -> pd.DataFrame:
+    """Each target's shortfall within today's limits: from `shortfalls`, or stage 1 of the
+    model with shortfall allowed (empty when that model is infeasible too)."""
+    if shortfalls is None:
+        shortfalls = _stage_one(inputs)
+        if shortfalls is None:
+            return empty_frame(CUT_COLUMNS)
+    cut = shortfalls[shortfalls["shortfall"] > 0]
+    return cut[CUT_COLUMNS].reset_index(drop=True)
+
+
+def _stage_one(inputs) -> pd.DataFrame | None:
+    """The targets with their shortfalls at stage 1 with shortfall allowed; None when
+    infeasible or not solved."""
+    import models
+
+    from .extract import AT_BOUND
+    from .highs_adapter import HighsSession, assemble
+
+    allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
+        inputs.settings, allow_shortfall=True))
+    layout = models.formulate(allowed)
+    compiled = assemble(layout)
+    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+    session.start()
+    outcome = session.minimise(compiled.objectives["shortfall_index"],
+                               inputs.settings.time_limit)
+    if outcome.status != "optimal":
+        return None
+    targets = layout.targets
+    target = targets["target"].to_numpy(float)
+    short = target * outcome.x[layout.column("sigma", np.arange(len(targets)))]
+    frame = targets[["capability", "region", "year", "target", "priority"]].copy()
+    frame["shortfall"] = np.where(short > AT_BOUND * np.maximum(target, 1.0), short, 0.0)
+    return frame.reset_index(drop=True)
+
+
+# --- sentences ---------------------------------------------------------------------------------
+
+def sentences(found: WhatItTakes, currency: str = "") -> list[str]:
+    """What it would take, in plain words: the raises, then the targets cut instead."""
+    from .brief import money, percent, quantity
+
+    unit = f" {currency}" if currency else ""
+    limits = found.limits
+    lines = []
+    what = "caps" if found.relax == ("caps",) else "caps and personnel" \
+        if len(found.relax) == 2 else "personnel"
+    if found.status == "optimal" and not len(limits):
+        lines.append("Every target can be met within today's caps and limits.")
+    elif found.status == "optimal":
+        raises = limits.assign(_order=limits["extra_gdp_share"].fillna(0.0)).sort_values(
+            "_order", ascending=False, kind="stable")
+        parts = []
+        for _, row in raises.iterrows():
+            if pd.notna(row["extra"]) and row["extra"] > 0:
+                parts.append(f"{row['member']}'s cap in {int(row['year'])} would rise from "
+                             f"{percent(row['cap_share'])} to {percent(row['needed_cap_share'])}"
+                             f" of GDP (+{money(row['extra'])}{unit})")
+            if pd.notna(row["extra_personnel"]) and row["extra_personnel"] > 0:
+                parts.append(f"{row['member']}'s deployable personnel in {int(row['year'])} "
+                             f"would rise from {row['personnel_available']:,.0f} to "
+                             f"{row['personnel_needed']:,.0f} persons "
+                             f"(+{row['extra_personnel']:,.0f})")
+        more = len(parts) - SHOWN
+        text = "; ".join(parts[:SHOWN])
+        if more > 0:
+            text += f"; and {more} more (the what it takes sheet)"
+        lines.append(f"To meet every target: {text}.")
+    elif found.status == "infeasible":
+        blocked = found.conflicts[0] if found.conflicts else "the limits conflict"
+        lines.append(f"Raising the {what} does not meet every target; what blocks it: "
+                     f"{blocked.rstrip('.')}.")
+    else:
+        lines.append(f"What it would take was not found (status {found.status}).")
+    cuts = found.cuts
+    if len(cuts):
+        weight = cuts["priority"] * cuts["shortfall"] / cuts["target"].where(cuts["target"] > 0)
+        cuts = cuts.assign(_w=weight.fillna(0.0)).sort_values("_w", ascending=False,
+                                                              kind="stable")
+        parts = [f"{row['capability']} in {row['region']} in {int(row['year'])} would be cut "
+                 f"by {quantity(row['shortfall'])} of {quantity(row['target'])}"
+                 for _, row in cuts.head(CUTS_SHOWN).iterrows()]
+        more = len(cuts) - CUTS_SHOWN
+        tail = f"; and {more} more targets" if more > 0 else ""
+        lead = "Or, within today's limits: " if found.status == "optimal" else \
+            "Within today's limits: "
+        lines.append(lead + "; ".join(parts) + tail + ".")
+    return lines
+
+
+# --- in a Result -------------------------------------------------------------------------------
+
+def with_what_it_takes(result, inputs, relax=("caps",)):
+    """`result` with what it would take (tables and sentences) and its brief written again."""
+    from .brief import brief_lines
+
+    shortfalls = result.deterrence if result.status == "optimal_with_shortfall" and \
+        inputs.settings.allow_shortfall and len(result.deterrence) else None
+    found = what_it_takes(inputs, relax, shortfalls)
+    result = dataclasses.replace(result, what_it_takes=found.limits,
+                                 what_it_takes_cuts=found.cuts,
+                                 what_it_takes_lines=list(found.sentences))
+    return dataclasses.replace(result, brief=brief_lines(result))

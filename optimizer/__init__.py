@@ -30,12 +30,13 @@ __version__ = "0.1.0"
 _API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
         "inputs_from_frames": "inputs", "read_inputs": "inputs", "write_report": "report",
         "Result": "result", "shapley": "coalitions", "solve": "stages", "run_sweep": "sweep",
-        "frontier": "tradeoff", "build_model": "models", "formulate": "models"}
+        "frontier": "tradeoff", "build_model": "models", "formulate": "models",
+        "what_it_takes": "relaxation", "WhatItTakes": "relaxation"}
 _OUTSIDE = {"models"}  # modules outside this package
 
-__all__ = ["InputError", "Inputs", "Problem", "Result", "build_model", "formulate",
-           "frontier", "inputs_from_frames", "read_inputs", "run_sweep", "shapley", "solve",
-           "write_report", "__version__"]
+__all__ = ["InputError", "Inputs", "Problem", "Result", "WhatItTakes", "build_model",
+           "formulate", "frontier", "inputs_from_frames", "read_inputs", "run_sweep", "shapley",
+           "solve", "what_it_takes", "write_report", "__version__"]
 
 
 class _Package(types.ModuleType):

@@ -140,13 +140,12 @@ def _limits(layout, x) -> pd.DataFrame:
     cap = my["upper"].to_numpy(float)
     frame["cap_share"] = np.where(np.isfinite(cap), my["cap_share"].to_numpy(float), np.nan)
     frame["cap"] = np.where(np.isfinite(cap), cap, np.nan)
-    extra = np.zeros(len(my))
-    raised = np.zeros(len(my), dtype=bool)
-    if "cap_raise" in layout.variables:
-        rows = layout.variables["cap_raise"].labels.take
-        share = x[layout.column("cap_raise", np.arange(len(rows)))]
-        extra[rows] = share * frame["gdp"].to_numpy(float)[rows]
-        raised[rows] = extra[rows] > RAISED * np.maximum(cap[rows], 1.0)
+    # what the relaxed plan spends above each cap (the raise it needs; the raise columns
+    # themselves may sit anywhere within the keep rows' slack above it)
+    cost = x[layout.column("cost", np.arange(len(my)))]
+    extra = np.where(np.isfinite(cap), np.maximum(cost - np.where(np.isfinite(cap), cap, 0.0),
+                                                  0.0), 0.0)
+    raised = extra > RAISED * np.maximum(np.where(np.isfinite(cap), cap, 0.0), 1.0)
     extra = np.where(raised, extra, 0.0)
     frame["needed_cap"] = frame["cap"] + extra
     frame["needed_cap_share"] = frame["needed_cap"] / frame["gdp"]
@@ -155,9 +154,8 @@ def _limits(layout, x) -> pd.DataFrame:
     avail = my["avail"].to_numpy(float)
     more = np.full(len(my), np.nan)
     if "personnel_raise" in layout.variables:
-        rows = layout.variables["personnel_raise"].labels.take
-        more[:] = 0.0
-        more[rows] = x[layout.column("personnel_raise", np.arange(len(rows)))] * avail[rows]
+        persons = x[layout.column("persons", np.arange(len(my)))]
+        more = np.maximum(persons - avail, 0.0)
         staffed = more > RAISED * np.maximum(avail, 1.0)
         more = np.where(staffed, more, 0.0)
         raised |= staffed

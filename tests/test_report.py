@@ -168,7 +168,7 @@ def test_headers_are_the_column_lists(written, sheet, columns):
                     "Quantity (=1+1, persons or units)", "Cost (=1+1)", "Deterrence (points)"]),
     ("deterrence", ["Capability", "Region", "Year", "Target (points)", "Priority",
                     "Achieved (points)", "Protected (points)", "Shortfall (points)",
-                    "Marginal cost (=1+1 per point)"]),
+                    "Marginal cost (=1+1 per point)", "Held back by"]),
     ("stages", ["Stage", "Minimised", "Value", "Status", "Certified optimum", "Solver route",
                 "Residual (scaled)", "Duality gap (relative)", "Time (s)"]),
     ("inputs", ["Setting", "Value"]),

@@ -104,9 +104,10 @@ def _conflict_in_short(conflicts) -> list[str]:
     """The first conflict sentence, and how many the conflicts sheet holds."""
     if not conflicts:
         return []
-    more = f" ({len(conflicts)} findings on the conflicts sheet)" if len(conflicts) > 1 else \
-        " (the conflicts sheet)"
-    return [f"The conflict{more}: {conflicts[0]}"]
+    if len(conflicts) == 1:
+        return [f"The conflict (also on the conflicts sheet): {conflicts[0]}"]
+    return [f"The first of {len(conflicts)} conflicts (all on the conflicts sheet): "
+            f"{conflicts[0]}"]
 
 
 def _currency(result) -> str:

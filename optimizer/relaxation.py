@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .result import CUT_COLUMNS, STAGE_COLUMNS, WHAT_IT_TAKES_COLUMNS, empty_frame
+from .result import CUT_COLUMNS, STAGE_COLUMNS, WHAT_IT_TAKES_COLUMNS, empty_frame, stage_row
 
-#: a raise below this share of the limit it raises is none (the stages' keep rows leave
-#: 1e-6 of slack, docs/model.md)
+#: a raise below this share of the limit it raises, or of all the raises together, is none:
+#: the later stages may move that much within the keep rows' slack (1e-6, docs/model.md)
 RAISED = 2e-6
+RAISED_OF_ALL = 1e-5
 SHOWN = 5  # raises named in the sentences; the sheet has every one
 CUTS_SHOWN = 3  # targets named as the alternative
 
@@ -96,8 +97,8 @@ def _relaxed(inputs, layout):
     """Status, plan, stage rows and conflicts of the relaxed model's stages."""
     from models.deterrence import impossible
 
+    from .conflicts import explain_infeasible
     from .highs_adapter import HighsSession, assemble
-    from .stages import _explain, stage_row
 
     if len(layout.unreachable):
         return "infeasible", None, [], impossible(layout)
@@ -114,8 +115,8 @@ def _relaxed(inputs, layout):
         outcome = session.minimise(costs, left)
         rows.append(stage_row(number, name, outcome, time.perf_counter() - stage_start))
         if outcome.status == "infeasible":
-            return "infeasible", None, rows, _explain(session, layout, compiled,
-                                                      layout.settings)
+            return "infeasible", None, rows, explain_infeasible(session, layout, compiled,
+                                                                layout.settings)
         if outcome.status != "optimal":
             # a plan is reported only once the raises themselves (stages A and B) are optimal
             done = number > len(_relaxation_stages(layout))
@@ -145,7 +146,8 @@ def _limits(layout, x) -> pd.DataFrame:
     cost = x[layout.column("cost", np.arange(len(my)))]
     extra = np.where(np.isfinite(cap), np.maximum(cost - np.where(np.isfinite(cap), cap, 0.0),
                                                   0.0), 0.0)
-    raised = extra > RAISED * np.maximum(np.where(np.isfinite(cap), cap, 0.0), 1.0)
+    raised = (extra > RAISED * np.maximum(np.where(np.isfinite(cap), cap, 0.0), 1.0)) & \
+        (extra > RAISED_OF_ALL * extra.sum())
     extra = np.where(raised, extra, 0.0)
     frame["needed_cap"] = frame["cap"] + extra
     frame["needed_cap_share"] = frame["needed_cap"] / frame["gdp"]
@@ -156,7 +158,7 @@ def _limits(layout, x) -> pd.DataFrame:
     if "personnel_raise" in layout.variables:
         persons = x[layout.column("persons", np.arange(len(my)))]
         more = np.maximum(persons - avail, 0.0)
-        staffed = more > RAISED * np.maximum(avail, 1.0)
+        staffed = (more > RAISED * np.maximum(avail, 1.0)) & (more > RAISED_OF_ALL * more.sum())
         more = np.where(staffed, more, 0.0)
         raised |= staffed
         frame["personnel_available"] = avail

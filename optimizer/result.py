@@ -85,6 +85,18 @@ def empty_frame(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({name: np.empty(0, dtype=dtype(name)) for name in columns})
 
 
+def stage_row(number: int, name: str, outcome, seconds: float) -> tuple:
+    """One row of the stages table (`STAGE_COLUMNS`) for a stage's outcome."""
+    value = outcome.value if outcome.has_solution else None
+    certificate = outcome.certificate
+    residual = gap = None
+    if certificate is not None and np.isfinite(certificate.worst):
+        residual = max(certificate.primal_residual, certificate.dual_residual)
+        gap = certificate.gap
+    return (number, name, value, outcome.status, outcome.certified, outcome.route,
+            residual, gap, seconds)
+
+
 def _plain(value) -> str:
     """A number in positional notation, to 10 significant digits (every digit before the
     point): 9774680.5, 0.045173, 0.00000012, never 9.77468e+06."""

@@ -19,7 +19,7 @@ from . import __version__ as VERSION
 from .analyst_model import as_built, constraints_table, load_plan
 from .brief import brief_lines
 from .certificate import FIRST_ROUTE
-from .conflicts import describe_rows
+from .conflicts import explain_infeasible as _explain
 from .diagnostics import fairness_table, year_table
 from .extract import allocation_table, deterrence_table, members_table
 from .result import (
@@ -29,6 +29,7 @@ from .result import (
     STAGE_COLUMNS,
     Result,
     empty_frame,
+    stage_row,
 )
 
 SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (docs/model.md)
@@ -379,18 +380,6 @@ def _with_held_back(inputs, layout, members, allocation, deterrence):
                                                     deterrence))
 
 
-def _explain(session, layout, compiled, settings) -> list[str]:
-    """Why the model is infeasible, in the inputs' words."""
-    if compiled.is_mip and session.relaxation_feasible():
-        kinds = sorted(set(layout.units.loc[layout.units["integer"], "equipment"]))
-        return ["The plan is feasible only with fractional units of integer equipment "
-                f"({', '.join(kinds)}): with whole units the targets and limits conflict."]
-    rows, columns = session.infeasible_subset()
-    if not rows and not columns:
-        return ["The limits conflict, but HiGHS could not isolate which (no IIS found)."]
-    return describe_rows(layout, compiled, rows, columns, settings.currency)
-
-
 @functools.cache
 def _solver_name(solver: str = "highs") -> str:
     """The solver, as the summary names it (read once): HiGHS by its highspy version,
@@ -402,18 +391,6 @@ def _solver_name(solver: str = "highs") -> str:
     from .pyomo_solvers import solver_version
 
     return solver_version(solver)
-
-
-def stage_row(number: int, name: str, outcome, seconds: float) -> tuple:
-    """One row of the stages table (`STAGE_COLUMNS`) for a stage's outcome."""
-    value = outcome.value if outcome.has_solution else None
-    certificate = outcome.certificate
-    residual = gap = None
-    if certificate is not None and np.isfinite(certificate.worst):
-        residual = max(certificate.primal_residual, certificate.dual_residual)
-        gap = certificate.gap
-    return (number, name, value, outcome.status, outcome.certified, outcome.route,
-            residual, gap, seconds)
 
 
 def certification(stages) -> dict:

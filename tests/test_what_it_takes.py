@@ -115,8 +115,8 @@ def test_an_infeasible_plan_leads_with_what_it_takes(tmp_path):
         in result.brief[1]
     assert result.brief[2] == ("Or, within today's limits: air in east in 2026 would be cut by "
                                "3.00 of 8.00; air in west in 2026 would be cut by 3.00 of 8.00.")
-    assert result.brief[3].startswith(f"The conflict ({len(result.conflicts)} findings on "
-                                      "the conflicts sheet): ")
+    assert result.brief[3] == (f"The first of {len(result.conflicts)} conflicts (all on the "
+                               f"conflicts sheet): {result.conflicts[0]}")
     assert len(result.brief) == 4  # short: every conflict stays on the conflicts sheet
     book = openpyxl.load_workbook(write_report(result, tmp_path / "report.xlsx"))
     conflicts = [row[0] for row in book["conflicts"].iter_rows(min_row=2, values_only=True)]

@@ -77,8 +77,9 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
         raise ValueError("what_it_takes relaxes at least one limit: caps or personnel")
     currency = str(inputs.settings.currency or "").strip()
     layout = models.formulate(inputs, relax=relax)
-    status, x, stage_rows, conflicts = _relaxed(inputs, layout)
-    limits = _limits(layout, x) if x is not None else empty_frame(WHAT_IT_TAKES_COLUMNS)
+    status, raised, x, stage_rows, conflicts = _relaxed(inputs, layout)
+    limits = _limits(layout, raised) if raised is not None else \
+        empty_frame(WHAT_IT_TAKES_COLUMNS)
     if "personnel" not in relax:
         limits = limits.astype({name: float for name in PERSONNEL})
     total = None
@@ -94,19 +95,21 @@ PERSONNEL = ["personnel_available", "personnel_needed", "extra_personnel"]
 
 
 def _relaxed(inputs, layout):
-    """Status, plan, stage rows and conflicts of the relaxed model's stages."""
+    """Status, the plan at the last relaxation stage (what it takes), the relaxed plan after
+    every stage, stage rows and conflicts of the relaxed model's stages."""
     from models.deterrence import impossible
 
     from .conflicts import explain_infeasible
     from .highs_adapter import HighsSession, assemble
 
     if len(layout.unreachable):
-        return "infeasible", None, [], impossible(layout)
+        return "infeasible", None, None, [], impossible(layout)
     compiled = assemble(layout)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     limit = inputs.settings.time_limit
     started = time.perf_counter()
-    rows, solved, status = [], None, "optimal"
+    rows, solved, raised = [], None, None
+    relaxing = len(_relaxation_stages(layout))
     session.start()
     for number, name in enumerate(layout.stages, start=1):
         costs = compiled.objectives[name]
@@ -115,17 +118,17 @@ def _relaxed(inputs, layout):
         outcome = session.minimise(costs, left)
         rows.append(stage_row(number, name, outcome, time.perf_counter() - stage_start))
         if outcome.status == "infeasible":
-            return "infeasible", None, rows, explain_infeasible(session, layout, compiled,
-                                                                layout.settings)
-        if outcome.status != "optimal":
-            # a plan is reported only once the raises themselves (stages A and B) are optimal
-            done = number > len(_relaxation_stages(layout))
-            return outcome.status, solved if done else None, rows, \
+            return "infeasible", None, None, rows, explain_infeasible(
+                session, layout, compiled, layout.settings)
+        if outcome.status != "optimal":  # the raises are reported once their stages are done
+            return outcome.status, raised, solved if raised is not None else None, rows, \
                 [f"stage {number} ({name}): {outcome.message}"] if outcome.message else []
         solved = outcome.x
+        if number == relaxing:
+            raised = outcome.x
         if number < len(layout.stages):
             session.keep(costs, outcome.value)
-    return status, solved, rows, []
+    return "optimal", raised, solved, rows, []
 
 
 def _relaxation_stages(layout) -> list[str]:
@@ -133,7 +136,8 @@ def _relaxation_stages(layout) -> list[str]:
 
 
 def _limits(layout, x) -> pd.DataFrame:
-    """The raised member-years of the relaxed plan `x`."""
+    """The raised member-years of `x`, the plan at the last relaxation stage (whose raises
+    are least: the later stages may move them within the keep rows' slack)."""
     my = layout.member_years
     frame = pd.DataFrame({"member": my["member"].to_numpy(object),
                           "year": my["year"].to_numpy(np.int64),
@@ -141,8 +145,7 @@ def _limits(layout, x) -> pd.DataFrame:
     cap = my["upper"].to_numpy(float)
     frame["cap_share"] = np.where(np.isfinite(cap), my["cap_share"].to_numpy(float), np.nan)
     frame["cap"] = np.where(np.isfinite(cap), cap, np.nan)
-    # what the relaxed plan spends above each cap (the raise it needs; the raise columns
-    # themselves may sit anywhere within the keep rows' slack above it)
+    # what the plan spends above each cap
     cost = x[layout.column("cost", np.arange(len(my)))]
     extra = np.where(np.isfinite(cap), np.maximum(cost - np.where(np.isfinite(cap), cap, 0.0),
                                                   0.0), 0.0)

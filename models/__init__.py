@@ -32,14 +32,17 @@ from .registry import COLUMN_ORDER, FAMILIES
 from .sets import index_sets
 
 
-def formulate(inputs, cache: StructureCache | None = None, relax=()) -> Formulation:
+def formulate(inputs, cache: StructureCache | None = None, relax=(),
+              required: bool = True) -> Formulation:
     """The model of `inputs` (present members only) as labelled blocks. `cache`: structural
     pieces kept from the cases before (a `Resolver`'s); the formulation is the same without
     it. `relax`: "caps" and/or "personnel" for the least relaxation that meets every target
     (`models.relaxation`: shortfall off, the limits as rows with a raise, its stages first);
-    without it the model as stated."""
+    without it the model as stated. `required=False` (with `relax`): the shortfall stays as
+    the settings allow it, and stage 1 (the least shortfall with the limits raised as far as
+    needed) comes before the relaxation's stages."""
     relax = relaxation.requested(relax)
-    if relax:
+    if relax and required:
         inputs = relaxation.required(inputs)
     settings = inputs.settings
     sets = index_sets(inputs, cache)
@@ -58,7 +61,8 @@ def formulate(inputs, cache: StructureCache | None = None, relax=()) -> Formulat
     formulation.stages = stage_plan(settings)
     if relax:
         formulation.add(relaxation.relaxed_rows(formulation, relax), relaxation.FAMILY)
-        formulation.stages = relaxation.stages(relax) + formulation.stages
+        first = formulation.stages[:1] if formulation.stages[:1] == ["shortfall_index"] else []
+        formulation.stages = first + relaxation.stages(relax) + formulation.stages[len(first):]
         formulation.relax = relax
     return formulation
 

@@ -33,8 +33,9 @@ def at_limit(value, limit) -> bool:
 
 
 def held_back(inputs, layout, members: pd.DataFrame, allocation: pd.DataFrame,
-              deterrence: pd.DataFrame) -> pd.Series:
-    """`held_back_by` of each row of `deterrence`: "" where the target is met."""
+              deterrence: pd.DataFrame, caps: bool = True) -> pd.Series:
+    """`held_back_by` of each row of `deterrence`: "" where the target is met. `caps=False`:
+    a plan whose caps were raised as far as needed (no cap holds anything back)."""
     text = pd.Series("", index=deterrence.index, dtype=object)
     short = deterrence.index[deterrence["shortfall"] > 0]
     if not len(short):
@@ -49,8 +50,10 @@ def held_back(inputs, layout, members: pd.DataFrame, allocation: pd.DataFrame,
     for i in short:
         c, g, t = deterrence.at[i, "capability"], deterrence.at[i, "region"], \
             int(deterrence.at[i, "year"])
-        text[i] = describe(_reasons(inputs, layout, plan, equipment, potential, allowed,
-                                    avail, c, g, t))
+        reasons = _reasons(inputs, layout, plan, equipment, potential, allowed, avail, c, g, t)
+        if not caps:
+            reasons.pop("at cap", None)
+        text[i] = describe(reasons)
     return text
 
 

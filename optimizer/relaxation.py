@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .result import CUT_COLUMNS, STAGE_COLUMNS, WHAT_IT_TAKES_COLUMNS, empty_frame, stage_row
+from .result import (
+    CUT_COLUMNS,
+    STAGE_COLUMNS,
+    STILL_SHORT_COLUMNS,
+    WHAT_IT_TAKES_COLUMNS,
+    empty_frame,
+    stage_row,
+)
 
 #: a raise below this share of the limit it raises, or of all the raises together, is none:
 #: the later stages may move that much within the keep rows' slack (1e-6, docs/model.md)
@@ -50,7 +57,11 @@ class WhatItTakes:
     - `stages`: the relaxed model's stages and their certificates (`STAGE_COLUMNS`).
     - `total_cost`: the relaxed plan's total cost (None without one).
     - `sentences`: the above in plain words (the brief's lines).
-    - `conflicts`: what blocks a relaxed plan that is still infeasible.
+    - `still_short`: for a relaxed model still infeasible, the targets short at the least
+      shortfall with the limits raised as far as needed, and what holds each back
+      (`STILL_SHORT_COLUMNS`); empty when even that model is infeasible.
+    - `conflicts`: what blocks a relaxed plan that is still infeasible: a sentence per row
+      of `still_short`, or (when that is empty) the explanation of an infeasible plan.
     """
 
     status: str
@@ -61,6 +72,7 @@ class WhatItTakes:
     total_cost: float | None = None
     sentences: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    still_short: pd.DataFrame = field(default_factory=lambda: empty_frame(STILL_SHORT_COLUMNS))
 
 
 def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = None
@@ -77,7 +89,7 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
         raise ValueError("what_it_takes relaxes at least one limit: caps or personnel")
     currency = str(inputs.settings.currency or "").strip()
     layout = models.formulate(inputs, relax=relax)
-    status, raised, x, stage_rows, conflicts = _relaxed(inputs, layout)
+    status, raised, x, stage_rows, conflicts, still_short = _relaxed(inputs, layout)
     limits = _limits(layout, raised) if raised is not None else \
         empty_frame(WHAT_IT_TAKES_COLUMNS)
     if "personnel" not in relax:
@@ -87,7 +99,8 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
         total = float(x[layout.column("total", np.arange(len(layout.years)))].sum())
     cuts = _cuts(inputs, shortfalls)
     found = WhatItTakes(status, relax, limits, cuts,
-                        pd.DataFrame(stage_rows, columns=STAGE_COLUMNS), total, [], conflicts)
+                        pd.DataFrame(stage_rows, columns=STAGE_COLUMNS), total, [], conflicts,
+                        still_short)
     return dataclasses.replace(found, sentences=sentences(found, currency))
 
 
@@ -96,14 +109,16 @@ PERSONNEL = ["personnel_available", "personnel_needed", "extra_personnel"]
 
 def _relaxed(inputs, layout):
     """Status, the plan at the last relaxation stage (what it takes), the relaxed plan after
-    every stage, stage rows and conflicts of the relaxed model's stages."""
+    every stage, stage rows, conflicts and the targets still short of the relaxed model's
+    stages."""
     from models.deterrence import impossible
 
     from .conflicts import explain_infeasible
     from .highs_adapter import HighsSession, assemble
 
+    none = empty_frame(STILL_SHORT_COLUMNS)
     if len(layout.unreachable):
-        return "infeasible", None, None, [], impossible(layout)
+        return "infeasible", None, None, [], impossible(layout), none
     compiled = assemble(layout)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     limit = inputs.settings.time_limit
@@ -118,17 +133,77 @@ def _relaxed(inputs, layout):
         outcome = session.minimise(costs, left)
         rows.append(stage_row(number, name, outcome, time.perf_counter() - stage_start))
         if outcome.status == "infeasible":
+            short = _still_short(inputs, layout.relax)
+            if len(short):
+                return "infeasible", None, None, rows, short_sentences(short, layout.relax), \
+                    short
             return "infeasible", None, None, rows, explain_infeasible(
-                session, layout, compiled, layout.settings)
+                session, layout, compiled, layout.settings), none
         if outcome.status != "optimal":  # the raises are reported once their stages are done
             return outcome.status, raised, solved if raised is not None else None, rows, \
-                [f"stage {number} ({name}): {outcome.message}"] if outcome.message else []
+                [f"stage {number} ({name}): {outcome.message}"] if outcome.message else [], \
+                none
         solved = outcome.x
         if number == relaxing:
             raised = outcome.x
         if number < len(layout.stages):
             session.keep(costs, outcome.value)
-    return "optimal", raised, solved, rows, []
+    return "optimal", raised, solved, rows, [], none
+
+
+def _still_short(inputs, relax) -> pd.DataFrame:
+    """Why no raise of the limits `relax` meets every target: the targets still short at
+    the least shortfall with those limits raised as far as needed, each with what holds it
+    back (`optimizer.held_back`), most urgent first. Empty when that model is infeasible too
+    (then only an irreducible infeasible subset can tell)."""
+    import models
+
+    from .extract import allocation_table, deterrence_table, members_table
+    from .held_back import held_back
+    from .highs_adapter import HighsSession, assemble
+
+    allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
+        inputs.settings, allow_shortfall=True))
+    layout = models.formulate(allowed, relax=relax, required=False)
+    compiled = assemble(layout)
+    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+    session.start()
+    outcome = session.minimise(compiled.objectives["shortfall_index"],
+                               inputs.settings.time_limit)
+    if outcome.status != "optimal":
+        return empty_frame(STILL_SHORT_COLUMNS)
+    x = outcome.x
+    allocation = allocation_table(layout, x)
+    deterrence = deterrence_table(layout, allocation, inputs.settings.robustness, None)
+    members = members_table(allowed, layout, x)
+    reasons = held_back(allowed, layout, members, allocation, deterrence,
+                        caps="caps" not in relax)
+    short = deterrence.assign(held_back_by=reasons)
+    short = short[short["shortfall"] > 0]
+    return _most_urgent(short)[STILL_SHORT_COLUMNS].reset_index(drop=True)
+
+
+def _most_urgent(short: pd.DataFrame) -> pd.DataFrame:
+    """Targets by `priority * shortfall / target`, largest first."""
+    weight = short["priority"] * short["shortfall"] / short["target"].where(short["target"] > 0)
+    return short.assign(_w=weight.fillna(0.0)).sort_values("_w", ascending=False,
+                                                           kind="stable")
+
+
+def _raised(relax) -> str:
+    return "caps" if tuple(relax) == ("caps",) else "personnel" \
+        if tuple(relax) == ("personnel",) else "caps and personnel"
+
+
+def short_sentences(short: pd.DataFrame, relax) -> list[str]:
+    """One sentence a target still short with the limits raised."""
+    from .brief import quantity
+
+    return [f"Even with the {_raised(relax)} raised as far as needed, {row['capability']} in "
+            f"{row['region']} in {int(row['year'])} would still be short by "
+            f"{quantity(row['shortfall'])} of {quantity(row['target'])}"
+            + (f" ({row['held_back_by']})." if row["held_back_by"] else ".")
+            for _, row in short.iterrows()]
 
 
 def _relaxation_stages(layout) -> list[str]:
@@ -219,8 +294,7 @@ def sentences(found: WhatItTakes, currency: str = "") -> list[str]:
     unit = f" {currency}" if currency else ""
     limits = found.limits
     lines = []
-    what = "caps" if found.relax == ("caps",) else "caps and personnel" \
-        if len(found.relax) == 2 else "personnel"
+    what = _raised(found.relax)
     if found.status == "optimal" and not len(limits):
         lines.append("Every target can be met within today's caps and limits.")
     elif found.status == "optimal":
@@ -243,16 +317,16 @@ def sentences(found: WhatItTakes, currency: str = "") -> list[str]:
             text += f"; and {more} more (the what it takes sheet)"
         lines.append(f"To meet every target: {text}.")
     elif found.status == "infeasible":
-        blocked = found.conflicts[0] if found.conflicts else "the limits conflict"
-        lines.append(f"Raising the {what} does not meet every target; what blocks it: "
-                     f"{blocked.rstrip('.')}.")
+        shown = found.conflicts[:CUTS_SHOWN] or ["The limits conflict."]
+        more = len(found.conflicts) - len(shown)
+        tail = f" And {more} more targets (the what it takes sheet)." if more > 0 else ""
+        lines.append(f"Raising the {what} does not meet every target. " + " ".join(shown) +
+                     tail)
     else:
         lines.append(f"What it would take was not found (status {found.status}).")
     cuts = found.cuts
     if len(cuts):
-        weight = cuts["priority"] * cuts["shortfall"] / cuts["target"].where(cuts["target"] > 0)
-        cuts = cuts.assign(_w=weight.fillna(0.0)).sort_values("_w", ascending=False,
-                                                              kind="stable")
+        cuts = _most_urgent(cuts)
         parts = [f"{row['capability']} in {row['region']} in {int(row['year'])} would be cut "
                  f"by {quantity(row['shortfall'])} of {quantity(row['target'])}"
                  for _, row in cuts.head(CUTS_SHOWN).iterrows()]
@@ -275,5 +349,6 @@ def with_what_it_takes(result, inputs, relax=("caps",)):
     found = what_it_takes(inputs, relax, shortfalls)
     result = dataclasses.replace(result, what_it_takes=found.limits,
                                  what_it_takes_cuts=found.cuts,
+                                 what_it_takes_short=found.still_short,
                                  what_it_takes_lines=list(found.sentences))
     return dataclasses.replace(result, brief=brief_lines(result))

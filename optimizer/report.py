@@ -62,6 +62,7 @@ from .result import (
     DETERRENCE_COLUMNS,
     MEMBER_COLUMNS,
     STAGE_COLUMNS,
+    STILL_SHORT_COLUMNS,
     SUMMARY_KEYS,
     WHAT_IT_TAKES_COLUMNS,
     Result,
@@ -420,7 +421,8 @@ def conflicts_sheet(wb: Workbook, result: Result) -> None:
 
 def what_it_takes_sheet(wb: Workbook, result: Result) -> None:
     """What it would take to meet every target (a plan short or infeasible): the raised caps
-    (and personnel, when relaxed) by member and year; below, the targets cut instead within
+    (and personnel, when relaxed) by member and year; below, the targets still short with
+    the caps raised (when raising them does not suffice), the targets cut instead within
     today's limits; then the sentences. Only when it was computed."""
     if not result.what_it_takes_lines:
         return
@@ -431,6 +433,11 @@ def what_it_takes_sheet(wb: Workbook, result: Result) -> None:
                or limits[name].notna().any()]
     ws = new_table_sheet(wb, "what it takes", limits, columns, currency)
     row = max(len(limits) + 1, 1) + 2
+    if len(result.what_it_takes_short):
+        put(ws, row, 1, "Still short with the limits raised as far as needed (points):"
+            ).font = HEADER_FONT
+        row = write_table(ws, result.what_it_takes_short, STILL_SHORT_COLUMNS, top=row + 1,
+                          currency=currency) + 2
     if len(result.what_it_takes_cuts):
         put(ws, row, 1, "Or, within today's limits, these targets would be cut (points):"
             ).font = HEADER_FONT

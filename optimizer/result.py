@@ -39,6 +39,8 @@ WHAT_IT_TAKES_COLUMNS = [
 ]
 #: The alternative: the targets that would be cut within today's limits, by how much.
 CUT_COLUMNS = ["capability", "region", "year", "target", "priority", "shortfall"]
+#: Targets still short with the limits raised as far as needed, and what holds them back.
+STILL_SHORT_COLUMNS = CUT_COLUMNS + ["held_back_by"]
 #: A stage's certificate (optimizer/certificate.py): whether it holds, the route that gave
 #: the answer ("first", or the route it was solved again by), the larger of its primal and
 #: dual residuals, and its duality gap.
@@ -141,7 +143,10 @@ class Result:
     - `what_it_takes`: for a plan short or infeasible, the least raise of the caps that would
       meet every target, `WHAT_IT_TAKES_COLUMNS` (one row per member and year raised);
       `what_it_takes_cuts` the alternative, the targets cut within today's limits
-      (`CUT_COLUMNS`); `what_it_takes_lines` both in plain words (optimizer/relaxation.py).
+      (`CUT_COLUMNS`); `what_it_takes_short`, when no raise of the caps meets every target,
+      the targets still short with them raised and what holds those back
+      (`STILL_SHORT_COLUMNS`); `what_it_takes_lines` all in plain words
+      (optimizer/relaxation.py).
       Empty when not computed (a plan that meets every target, sweeps, `what_it_takes=False`).
     """
 
@@ -165,6 +170,8 @@ class Result:
     what_it_takes: pd.DataFrame = field(
         default_factory=lambda: empty_frame(WHAT_IT_TAKES_COLUMNS))
     what_it_takes_cuts: pd.DataFrame = field(default_factory=lambda: empty_frame(CUT_COLUMNS))
+    what_it_takes_short: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(STILL_SHORT_COLUMNS))
     what_it_takes_lines: list[str] = field(default_factory=list)
 
     @property

@@ -125,19 +125,24 @@ def test_an_infeasible_plan_leads_with_what_it_takes(tmp_path):
 
 
 def test_still_infeasible_for_lack_of_personnel():
-    # air deters by persons only (1 a person). A: 10 persons, 1 money each, no cap. Target
-    # 20: raising caps cannot help; the personnel limit is what blocks it. Relaxing
-    # personnel too: 10 more persons (A's only limit), 20 in all.
+    # air deters by persons only (1 a person). A: 10 persons, 1 money each, cap 1% (10).
+    # Target 20: raising the cap cannot help; with it raised, 10 is still short, for want of
+    # personnel. Relaxing personnel too: 10 more persons (A's only staff), 20 in all, and
+    # the cap 10 more for their pay.
     inputs = build([{"member": "A", "gdp": 1000, "cap_gdp_share": 0.01,
                      "personnel_available": 10, "personnel_cost": 1}], [target(20)],
                    capabilities=PERSONNEL_ONLY)
     found = what_it_takes(inputs)
     assert found.status == "infeasible"
     assert found.limits.empty
-    assert "deployable personnel of A" in found.conflicts[0]
-    assert found.sentences[0].startswith("Raising the caps does not meet every target; what "
-                                         "blocks it: ")
-    assert "deployable personnel of A" in found.sentences[0]
+    assert found.conflicts == ["Even with the caps raised as far as needed, air in east in "
+                               "2026 would still be short by 10.00 of 20.00 (out of "
+                               "personnel: A)."]
+    assert found.sentences[0] == "Raising the caps does not meet every target. " + \
+        found.conflicts[0]
+    short = found.still_short.iloc[0]
+    assert short["shortfall"] == pytest.approx(10, rel=1e-6)
+    assert short["held_back_by"] == "out of personnel: A"
     both = what_it_takes(inputs, relax=("caps", "personnel"))
     assert both.status == "optimal"
     row = both.limits.iloc[0]
@@ -169,8 +174,8 @@ def test_still_infeasible_for_lack_of_access():
                    access=[{"member": "A", "region": "east", "allowed": False}])
     result = solve(inputs)
     assert result.status == "infeasible"
-    assert result.brief[1].startswith("Raising the caps does not meet every target; what "
-                                      "blocks it: Target air in east in 2026")
+    assert result.brief[1].startswith("Raising the caps does not meet every target. Target "
+                                      "air in east in 2026 (10.0) cannot be met")
     assert "no present member can contribute there" in result.brief[1]
 
 

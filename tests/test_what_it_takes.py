@@ -204,7 +204,7 @@ def test_held_back_by_a_cap():
     assert result.what_it_takes["member"].tolist() == ["A"]
 
 
-def test_held_back_by_personnel():
+def test_held_back_by_personnel(tmp_path):
     # air by persons only: A has 10 persons (no cap); target 20 is short by 10.
     result = solve(build([{"member": "A", "gdp": 1000, "personnel_available": 10,
                            "personnel_cost": 1}], [target(20)], capabilities=PERSONNEL_ONLY))
@@ -212,6 +212,15 @@ def test_held_back_by_personnel():
     assert row["shortfall"] == pytest.approx(10, rel=1e-5)
     assert row["held_back_by"] == "out of personnel: A"
     assert result.what_it_takes_lines[0].startswith("Raising the caps does not meet every")
+    # the sheet: no raise, the target still short with what holds it back, the sentences
+    path = write_report(result, tmp_path / "report.xlsx")
+    rows = list(openpyxl.load_workbook(path)["what it takes"].iter_rows(values_only=True))
+    assert rows[1][0] is None  # no member-year raised
+    title = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Still short"))
+    header, still = rows[title + 1], rows[title + 2]
+    assert header[6] == "Held back by"
+    assert still[:3] == ("air", "east", Y) and still[6] == "out of personnel: A"
+    assert still[5] == pytest.approx(result.what_it_takes_short["shortfall"].iloc[0])
 
 
 # ---------------------------------------------------------------------------- outputs read back

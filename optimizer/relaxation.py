@@ -54,7 +54,9 @@ class WhatItTakes:
       `personnel_available`, `personnel_needed` and `extra_personnel` too (else NaN).
     - `cuts`: the alternative, within today's limits: the shortfall of each target that would
       be left short (`CUT_COLUMNS`; empty when even that plan is infeasible).
-    - `stages`: the relaxed model's stages and their certificates (`STAGE_COLUMNS`).
+    - `stages`: the stages solved and their certificates (`STAGE_COLUMNS`): first
+      `shortfall_index` with the limits raised as far as needed (the probe), then the relaxed
+      model's, every target required.
     - `total_cost`: the relaxed plan's total cost (None without one).
     - `sentences`: the above in plain words (the brief's lines).
     - `still_short`: for a relaxed model still infeasible, the targets short at the least
@@ -109,8 +111,13 @@ PERSONNEL = ["personnel_available", "personnel_needed", "extra_personnel"]
 
 def _relaxed(inputs, layout):
     """Status, the plan at the last relaxation stage (what it takes), the relaxed plan after
-    every stage, stage rows, conflicts and the targets still short of the relaxed model's
-    stages."""
+    every stage, stage rows, conflicts and the targets still short.
+
+    First the probe: the least shortfall with the limits raised as far as needed. Targets
+    short there: the relaxed model is infeasible, and they say why (no infeasibility has to
+    be proven, which for a large MIP can take HiGHS minutes). The probe itself infeasible:
+    the limits conflict whatever the targets, explained from an irreducible infeasible
+    subset. Else the relaxed model's stages, every target required."""
     from models.deterrence import impossible
 
     from .conflicts import explain_infeasible
@@ -119,11 +126,19 @@ def _relaxed(inputs, layout):
     none = empty_frame(STILL_SHORT_COLUMNS)
     if len(layout.unreachable):
         return "infeasible", None, None, [], impossible(layout), none
-    compiled = assemble(layout)
-    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     limit = inputs.settings.time_limit
     started = time.perf_counter()
-    rows, solved, raised = [], None, None
+    status, short, probe_row, explain = _still_short(inputs, layout.relax)
+    rows = [probe_row]
+    if status == "infeasible":
+        return "infeasible", None, None, rows, explain(), none
+    if status != "optimal":
+        return status, None, None, rows, [], none
+    if len(short):
+        return "infeasible", None, None, rows, short_sentences(short, layout.relax), short
+    compiled = assemble(layout)
+    session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
+    solved, raised = None, None
     relaxing = len(_relaxation_stages(layout))
     session.start()
     for number, name in enumerate(layout.stages, start=1):
@@ -131,18 +146,14 @@ def _relaxed(inputs, layout):
         left = None if limit is None else max(limit - (time.perf_counter() - started), 1e-3)
         stage_start = time.perf_counter()
         outcome = session.minimise(costs, left)
-        rows.append(stage_row(number, name, outcome, time.perf_counter() - stage_start))
+        rows.append(stage_row(number + 1, name, outcome, time.perf_counter() - stage_start))
         if outcome.status == "infeasible":
-            short = _still_short(inputs, layout.relax)
-            if len(short):
-                return "infeasible", None, None, rows, short_sentences(short, layout.relax), \
-                    short
             return "infeasible", None, None, rows, explain_infeasible(
                 session, layout, compiled, layout.settings), none
         if outcome.status != "optimal":  # the raises are reported once their stages are done
             return outcome.status, raised, solved if raised is not None else None, rows, \
-                [f"stage {number} ({name}): {outcome.message}"] if outcome.message else [], \
-                none
+                [f"stage {number + 1} ({name}): {outcome.message}"] if outcome.message \
+                else [], none
         solved = outcome.x
         if number == relaxing:
             raised = outcome.x
@@ -151,13 +162,14 @@ def _relaxed(inputs, layout):
     return "optimal", raised, solved, rows, [], none
 
 
-def _still_short(inputs, relax) -> pd.DataFrame:
-    """Why no raise of the limits `relax` meets every target: the targets still short at
-    the least shortfall with those limits raised as far as needed, each with what holds it
-    back (`optimizer.held_back`), most urgent first. Empty when that model is infeasible too
-    (then only an irreducible infeasible subset can tell)."""
+def _still_short(inputs, relax):
+    """The probe: stage 1 (the least shortfall index) with the limits `relax` raised as far
+    as needed. Its status; the targets still short there, each with what holds it back
+    (`optimizer.held_back`), most urgent first; its stage row; and a function
+    explaining the probe when it is infeasible."""
     import models
 
+    from .conflicts import explain_infeasible
     from .extract import allocation_table, deterrence_table, members_table
     from .held_back import held_back
     from .highs_adapter import HighsSession, assemble
@@ -168,10 +180,17 @@ def _still_short(inputs, relax) -> pd.DataFrame:
     compiled = assemble(layout)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     session.start()
+    started = time.perf_counter()
     outcome = session.minimise(compiled.objectives["shortfall_index"],
                                inputs.settings.time_limit)
+    row = stage_row(1, "shortfall_index", outcome, time.perf_counter() - started)
+    none = empty_frame(STILL_SHORT_COLUMNS)
+
+    def explain():
+        return explain_infeasible(session, layout, compiled, allowed.settings)
+
     if outcome.status != "optimal":
-        return empty_frame(STILL_SHORT_COLUMNS)
+        return outcome.status, none, row, explain
     x = outcome.x
     allocation = allocation_table(layout, x)
     deterrence = deterrence_table(layout, allocation, inputs.settings.robustness, None)
@@ -180,7 +199,8 @@ def _still_short(inputs, relax) -> pd.DataFrame:
                         caps="caps" not in relax)
     short = deterrence.assign(held_back_by=reasons)
     short = short[short["shortfall"] > 0]
-    return _most_urgent(short)[STILL_SHORT_COLUMNS].reset_index(drop=True)
+    return "optimal", _most_urgent(short)[STILL_SHORT_COLUMNS].reset_index(drop=True), row, \
+        explain
 
 
 def _most_urgent(short: pd.DataFrame) -> pd.DataFrame:

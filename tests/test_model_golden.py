@@ -606,10 +606,12 @@ def test_relaxation_raises_the_cap_whose_point_of_gdp_buys_most():
                     {"member": "B", "gdp": 400, "cap_gdp_share": 0.02}], [target(20)])
     found = what_it_takes(inputs)
     assert found.status == "optimal"
-    assert list(found.stages["name"]) == ["relaxation", "relaxation_money", "total_cost",
-                                          "deviation"]
+    # first the probe: the least shortfall with the caps raised as far as needed (0 here)
+    assert list(found.stages["name"]) == ["shortfall_index", "relaxation", "relaxation_money",
+                                          "total_cost", "deviation"]
     assert found.stages["certified"].all()
     stages = dict(zip(found.stages["name"], found.stages["value"]))
+    assert stage_close(stages["shortfall_index"], 0)
     assert stage_close(stages["relaxation"], 10 / 400)
     assert stage_close(stages["relaxation_money"], 10)
     assert stage_close(stages["total_cost"], 20)

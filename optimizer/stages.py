@@ -61,7 +61,8 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     would meet every target, and the targets cut instead (`optimizer.relaxation`), in
     `Result.what_it_takes*` and the brief. None (default): computed for such a plan unless the
     model was changed by the analyst (whose rows the relaxation does not know); False: never;
-    True: as None; a tuple ("caps", "personnel"): the limits to relax.
+    True or a tuple such as ("caps", "personnel") (the limits to relax): also for a changed
+    model, whose own rows are then left out of it. Always solved by HiGHS.
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP

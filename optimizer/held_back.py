@@ -40,19 +40,41 @@ def held_back(inputs, layout, members: pd.DataFrame, allocation: pd.DataFrame,
     short = deterrence.index[deterrence["shortfall"] > 0]
     if not len(short):
         return text
-    plan = members.set_index(["member", "year"])
-    equipment = allocation[allocation["resource"] == "equipment"] \
-        .groupby(["member", "item", "year"])["quantity"].sum() if len(allocation) else \
-        pd.Series(dtype=float)
-    potential = _potential(inputs)
-    allowed = _allowed(layout)
-    avail = layout.member_years.set_index(["member", "year"])["avail"]
+    keys = ["capability", "region", "year"]
+    cells, units = layout.cells, layout.units
+    staffed = set(layout.member_years.loc[layout.member_years["avail"] > 0, "member"])
+    funders = _members_by(cells[cells["effect_f"] > 0], keys)
+    staffers = _members_by(cells[(cells["effect_p"] > 0) & cells["member"].isin(staffed)], keys)
+    kit = {key: list(zip(group["member"], group["equipment"], group["crew"], group["inv"]))
+           for key, group in units[units["effect"] > 0].groupby(keys, sort=False)}
+    limits = _member_year_limits(inputs, layout, members, caps)
+    used = allocation[allocation["resource"] == "equipment"] \
+        .groupby(["member", "item", "year"])["quantity"].sum().to_dict() \
+        if len(allocation) else {}
+    potential, allowed = _potential(inputs), _allowed(layout)
+    order = {m: i for i, m in enumerate(layout.members)}
     for i in short:
         c, g, t = deterrence.at[i, "capability"], deterrence.at[i, "region"], \
             int(deterrence.at[i, "year"])
-        reasons = _reasons(inputs, layout, plan, equipment, potential, allowed, avail, c, g, t)
-        if not caps:
-            reasons.pop("at cap", None)
+        key = (c, g, t)
+        reasons: dict[str, list[str]] = {}
+        units_here = kit.get(key, [])
+        crewed = {m for m, _, crew, _ in units_here if crew > 0}
+        reach = funders.get(key, set()) | staffers.get(key, set()) | \
+            {m for m, *_ in units_here}
+        for m in sorted(reach, key=order.get):
+            for kind in limits.get((m, t), ()):
+                if kind == "out of personnel" and m not in staffers.get(key, set()) and \
+                        m not in crewed:
+                    continue  # its personnel is not how it reaches this target
+                reasons.setdefault(kind, []).append(m)
+        for m, kind_k, _, inv in units_here:
+            if at_limit(float(used.get((m, kind_k, t), 0.0)), float(inv)):
+                reasons.setdefault("out of equipment", []).append(f"{m} ({kind_k})")
+        denied = [m for m in layout.members
+                  if not allowed.get((m, g), True) and potential.get((m, c), False)]
+        if denied:
+            reasons["no access"] = denied
         text[i] = describe(reasons)
     return text
 
@@ -63,57 +85,45 @@ def describe(reasons: dict) -> str:
                      if reasons.get(kind))
 
 
-def _reasons(inputs, layout, plan, equipment, potential, allowed, avail, c, g, t) -> dict:
-    cells, units = layout.cells, layout.units
+def _members_by(frame: pd.DataFrame, keys: list[str]) -> dict:
+    """(capability, region, year) -> the set of members in `frame` there."""
+    if not len(frame):
+        return {}
+    return {key: set(group) for key, group in frame.groupby(keys, sort=False)["member"]}
+
+
+def _member_year_limits(inputs, layout, members: pd.DataFrame, caps: bool) -> dict:
+    """(member, year) -> the limits of the member-year the plan is at (but equipment)."""
     settings = inputs.settings
-    here = (cells["capability"] == c) & (cells["region"] == g) & (cells["year"] == t)
-    funders = set(cells.loc[here & (cells["effect_f"] > 0), "member"])
-    staffers = {m for m in cells.loc[here & (cells["effect_p"] > 0), "member"]
-                if avail.get((m, t), 0.0) > 0}
-    kit = units[(units["capability"] == c) & (units["region"] == g) & (units["year"] == t)
-                & (units["effect"] > 0)]
-    reasons: dict[str, list[str]] = {}
-
-    def add(kind, name):
-        reasons.setdefault(kind, [])
-        if name not in reasons[kind]:
-            reasons[kind].append(name)
-
-    equipped = set(kit["member"])
-    reachers = [m for m in layout.members if m in funders or m in staffers or m in equipped]
-    for m in reachers:
-        if (m, t) not in plan.index:
-            continue
-        row = plan.loc[(m, t)]
-        if bool(row["at_cap"]):
-            add("at cap", m)
-        crewed = kit[(kit["member"] == m) & (kit["crew"] > 0)]
-        if (m in staffers or len(crewed)) and row["personnel_available"] > 0 and \
-                at_limit(row["personnel_used"], row["personnel_available"]):
-            add("out of personnel", m)
-        for _, unit in kit[kit["member"] == m].iterrows():
-            used = float(equipment.get((m, unit["equipment"], t), 0.0))
-            if at_limit(used, float(unit["inv"])):
-                add("out of equipment", f"{m} ({unit['equipment']})")
-        if settings.fairness_tolerance is not None and row["fair_share"] > 0 and at_limit(
-                row["actual_share"], (1 + settings.fairness_tolerance) * row["fair_share"]):
-            add("at the fairness band", m)
-        if settings.max_growth is not None and _at_ramp(inputs, layout, plan, m, t):
-            add("at the ramp", m)
-    for m in layout.members:
-        if not allowed.get((m, g), True) and potential.get((m, c), False):
-            add("no access", m)
-    return reasons
-
-
-def _at_ramp(inputs, layout, plan, m, t) -> bool:
-    rho = inputs.settings.max_growth
+    plan = members.set_index(["member", "year"])
+    present = set(layout.members)
+    tau, rho = settings.fairness_tolerance, settings.max_growth
     years = list(layout.years)
-    cost = float(plan.loc[(m, t), "cost"])
+    limits: dict = {}
+    for (m, t), row in zip(plan.index, plan.to_dict("records")):
+        if m not in present:
+            continue
+        kinds = []
+        if caps and bool(row["at_cap"]):
+            kinds.append("at cap")
+        if row["personnel_available"] > 0 and at_limit(row["personnel_used"],
+                                                       row["personnel_available"]):
+            kinds.append("out of personnel")
+        if tau is not None and row["fair_share"] > 0 and at_limit(
+                row["actual_share"], (1 + tau) * row["fair_share"]):
+            kinds.append("at the fairness band")
+        if rho is not None and _at_ramp(inputs, plan, years, m, int(t), rho):
+            kinds.append("at the ramp")
+        limits[(m, int(t))] = kinds
+    return limits
+
+
+def _at_ramp(inputs, plan, years, m, t, rho) -> bool:
+    cost = float(plan.at[(m, t), "cost"])
     at = years.index(t)
     if at > 0:
         before = years[at - 1]
-        return at_limit(cost, (1 + rho) ** (t - before) * float(plan.loc[(m, before), "cost"]))
+        return at_limit(cost, (1 + rho) ** (t - before) * float(plan.at[(m, before), "cost"]))
     baseline = inputs.members.at[m, "baseline"]
     return bool(pd.notna(baseline)) and at_limit(cost, (1 + rho) * float(baseline))
 

@@ -91,7 +91,9 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
         raise ValueError("what_it_takes relaxes at least one limit: caps or personnel")
     currency = str(inputs.settings.currency or "").strip()
     layout = models.formulate(inputs, relax=relax)
-    status, raised, x, stage_rows, conflicts, still_short = _relaxed(inputs, layout)
+    limit = inputs.settings.time_limit  # for all of it, every solve together
+    deadline = None if limit is None else time.perf_counter() + limit
+    status, raised, x, stage_rows, conflicts, still_short = _relaxed(inputs, layout, deadline)
     limits = _limits(layout, raised) if raised is not None else \
         empty_frame(WHAT_IT_TAKES_COLUMNS)
     if "personnel" not in relax:
@@ -99,7 +101,7 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
     total = None
     if x is not None:
         total = float(x[layout.column("total", np.arange(len(layout.years)))].sum())
-    cuts = _cuts(inputs, shortfalls)
+    cuts = _cuts(inputs, shortfalls, deadline)
     found = WhatItTakes(status, relax, limits, cuts,
                         pd.DataFrame(stage_rows, columns=STAGE_COLUMNS), total, [], conflicts,
                         still_short)
@@ -109,7 +111,12 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
 PERSONNEL = ["personnel_available", "personnel_needed", "extra_personnel"]
 
 
-def _relaxed(inputs, layout):
+def left(deadline) -> float | None:
+    """Seconds left before `deadline` (None: no limit), at least a millisecond."""
+    return None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+
+
+def _relaxed(inputs, layout, deadline):
     """Status, the plan at the last relaxation stage (what it takes), the relaxed plan after
     every stage, stage rows, conflicts and the targets still short.
 
@@ -126,9 +133,7 @@ def _relaxed(inputs, layout):
     none = empty_frame(STILL_SHORT_COLUMNS)
     if len(layout.unreachable):
         return "infeasible", None, None, [], impossible(layout), none
-    limit = inputs.settings.time_limit
-    started = time.perf_counter()
-    status, short, probe_row, explain = _still_short(inputs, layout.relax)
+    status, short, probe_row, explain = _still_short(inputs, layout.relax, deadline)
     rows = [probe_row]
     if status == "infeasible":
         return "infeasible", None, None, rows, explain(), none
@@ -143,9 +148,8 @@ def _relaxed(inputs, layout):
     session.start()
     for number, name in enumerate(layout.stages, start=1):
         costs = compiled.objectives[name]
-        left = None if limit is None else max(limit - (time.perf_counter() - started), 1e-3)
         stage_start = time.perf_counter()
-        outcome = session.minimise(costs, left)
+        outcome = session.minimise(costs, left(deadline))
         rows.append(stage_row(number + 1, name, outcome, time.perf_counter() - stage_start))
         if outcome.status == "infeasible":
             return "infeasible", None, None, rows, explain_infeasible(
@@ -162,7 +166,7 @@ def _relaxed(inputs, layout):
     return "optimal", raised, solved, rows, [], none
 
 
-def _still_short(inputs, relax):
+def _still_short(inputs, relax, deadline):
     """The probe: stage 1 (the least shortfall index) with the limits `relax` raised as far
     as needed. Its status; the targets still short there, each with what holds it back
     (`optimizer.held_back`), most urgent first; its stage row; and a function
@@ -181,8 +185,7 @@ def _still_short(inputs, relax):
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     session.start()
     started = time.perf_counter()
-    outcome = session.minimise(compiled.objectives["shortfall_index"],
-                               inputs.settings.time_limit)
+    outcome = session.minimise(compiled.objectives["shortfall_index"], left(deadline))
     row = stage_row(1, "shortfall_index", outcome, time.perf_counter() - started)
     none = empty_frame(STILL_SHORT_COLUMNS)
 
@@ -268,18 +271,18 @@ def _limits(layout, x) -> pd.DataFrame:
     return frame.loc[raised, WHAT_IT_TAKES_COLUMNS].reset_index(drop=True)
 
 
-def _cuts(inputs, shortfalls) -> pd.DataFrame:
+def _cuts(inputs, shortfalls, deadline) -> pd.DataFrame:
     """Each target's shortfall within today's limits: from `shortfalls`, or stage 1 of the
     model with shortfall allowed (empty when that model is infeasible too)."""
     if shortfalls is None:
-        shortfalls = _stage_one(inputs)
+        shortfalls = _stage_one(inputs, deadline)
         if shortfalls is None:
             return empty_frame(CUT_COLUMNS)
     cut = shortfalls[shortfalls["shortfall"] > 0]
     return cut[CUT_COLUMNS].reset_index(drop=True)
 
 
-def _stage_one(inputs) -> pd.DataFrame | None:
+def _stage_one(inputs, deadline) -> pd.DataFrame | None:
     """The targets with their shortfalls at stage 1 with shortfall allowed; None when
     infeasible or not solved."""
     import models
@@ -293,8 +296,7 @@ def _stage_one(inputs) -> pd.DataFrame | None:
     compiled = assemble(layout)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     session.start()
-    outcome = session.minimise(compiled.objectives["shortfall_index"],
-                               inputs.settings.time_limit)
+    outcome = session.minimise(compiled.objectives["shortfall_index"], left(deadline))
     if outcome.status != "optimal":
         return None
     targets = layout.targets
@@ -360,10 +362,17 @@ def sentences(found: WhatItTakes, currency: str = "") -> list[str]:
 
 # --- in a Result -------------------------------------------------------------------------------
 
-def with_what_it_takes(result, inputs, relax=("caps",)):
-    """`result` with what it would take (tables and sentences) and its brief written again."""
+def with_what_it_takes(result, inputs, relax=("caps",), started: float | None = None):
+    """`result` with what it would take (tables and sentences) and its brief written again.
+    `started`: when the solve began (`time.perf_counter()`): the time limit covers the whole
+    solve, so what it would take gets what is left of it."""
     from .brief import brief_lines
 
+    limit = inputs.settings.time_limit
+    if limit is not None and started is not None:
+        spent = time.perf_counter() - started
+        inputs = dataclasses.replace(inputs, settings=dataclasses.replace(
+            inputs.settings, time_limit=max(limit - spent, 1e-3)))
     shortfalls = result.deterrence if result.status == "optimal_with_shortfall" and \
         inputs.settings.allow_shortfall and len(result.deterrence) else None
     found = what_it_takes(inputs, relax, shortfalls)

@@ -103,7 +103,7 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
         return _with_what_it_takes(
             _without_solution(inputs, "infeasible", [], _impossible(formulation),
                               list(inputs.warnings), started, formulation.n_columns, 0),
-            inputs, relax)
+            inputs, relax, started)
     if model is None:
         from .highs_adapter import assemble
 
@@ -124,7 +124,7 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
                             solver=solver)
     if solver != "highs":  # a stage counts as solved by a second route when HiGHS proved it
         result.summary["second_routes"] = int((result.stages["route"] != solver).sum())
-    return _with_what_it_takes(result, inputs, relax)
+    return _with_what_it_takes(result, inputs, relax, started)
 
 
 def _relaxed_limits(what_it_takes, model) -> tuple:
@@ -138,13 +138,14 @@ def _relaxed_limits(what_it_takes, model) -> tuple:
     return requested(what_it_takes)
 
 
-def _with_what_it_takes(result, inputs, relax: tuple):
-    """`result` with what it would take, when it is short or infeasible and `relax` asks."""
+def _with_what_it_takes(result, inputs, relax: tuple, started: float):
+    """`result` with what it would take, when it is short or infeasible and `relax` asks
+    (within what is left of the time limit)."""
     if not relax or result.status not in ("optimal_with_shortfall", "infeasible"):
         return result
     from .relaxation import with_what_it_takes
 
-    return with_what_it_takes(result, inputs, relax)
+    return with_what_it_takes(result, inputs, relax, started)
 
 
 def _check_model(model, inputs) -> None:

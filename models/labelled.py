@@ -191,6 +191,7 @@ class Formulation:
         self.bound_owner: dict[str, str] = {}  # variable -> family whose bounds it carries
         self.model = None  # the Pyomo model built from this formulation, if any
         self.inputs = None  # the `Inputs` formulated (set by `models.formulate`)
+        self.relax: tuple[str, ...] = ()  # the limits relaxed (`models.relaxation`), if any
         # set by `models.pyomo_model` with the model: its variables and constraints in the
         # matrices' order, the stage objectives' expressions and the components' names
         self.model_columns: list | None = None

@@ -11,7 +11,9 @@ A family is a module with `FAMILY` (its name) and any of:
 
 Rows come in the order of `FAMILIES`, each family's in the order it returns them; columns in
 `COLUMN_ORDER` whatever declares them. Adding a family: write its module, add it here, and give
-it a golden test (tests/test_model_golden.py fails for a family without one).
+it a golden test (tests/test_model_golden.py fails for a family without one). A family
+without `variables` and `rows` (`relaxation`) takes part only when `models.formulate` is asked
+for it.
 """
 
 from __future__ import annotations
@@ -28,16 +30,17 @@ from . import (
     path,
     personnel,
     ramp,
+    relaxation,
     rules,
     stability,
 )
 
 FAMILIES = (allocation, deterrence, accounts, commitments, personnel, equipment, fairness,
-            ramp, objectives, rules, categories, path, stability)
+            ramp, objectives, rules, categories, path, stability, relaxation)
 
 #: the variable blocks in column order (a block absent from a case takes no columns)
 COLUMN_ORDER = ("F", "P", "E", "sigma", "cost", "persons", "total", "lam", "mu", "Z", "dev",
-                "change")
+                "change", "cap_raise", "personnel_raise")
 
 BY_NAME = {family.FAMILY: family for family in FAMILIES}
 

@@ -32,12 +32,14 @@ _API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
         "Result": "result", "shapley": "coalitions", "solve": "stages", "run_sweep": "sweep",
         "frontier": "tradeoff", "ranges": "negotiation", "Ranges": "negotiation",
         "Sweep": "studies", "Frontier": "studies", "Shapley": "studies",
+        "what_it_takes": "relaxation", "WhatItTakes": "relaxation",
         "build_model": "models", "formulate": "models"}
 _OUTSIDE = {"models"}  # modules outside this package
 
 __all__ = ["Frontier", "InputError", "Inputs", "Problem", "Ranges", "Result", "Shapley",
-           "Sweep", "build_model", "formulate", "frontier", "inputs_from_frames", "ranges",
-           "read_inputs", "run_sweep", "shapley", "solve", "write_report", "__version__"]
+           "Sweep", "WhatItTakes", "build_model", "formulate", "frontier",
+           "inputs_from_frames", "ranges", "read_inputs", "run_sweep", "shapley", "solve",
+           "what_it_takes", "write_report", "__version__"]
 
 
 class _Package(types.ModuleType):

@@ -9,8 +9,12 @@ rank correlation as `0.00`, priorities and years as they are. The sources of eac
   "all years" row (`Result.free_riders`, `diagnostics.horizon_totals`);
 - total cost: the summary's `total_cost`;
 - heaviest and lightest burdens, shares, caps, floors, personnel: the `members` sheet;
-- targets left short and the dearest targets: the `deterrence` sheet;
-- an infeasible plan: the conflict sentences, as on the `conflicts` sheet.
+- targets left short, what holds them back (`held_back_by`) and the dearest targets: the
+  `deterrence` sheet;
+- what it would take to meet every target, and the targets cut instead: the `what it takes`
+  sheet (`Result.what_it_takes_lines`, optimizer/relaxation.py);
+- an infeasible plan: what it would take first, then the conflict in short (every sentence
+  is on the `conflicts` sheet; without what it would take, all of them here).
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ def brief_lines(result) -> list[str]:
     if totals is not None:
         lines.append(_targets_line(totals))
     lines += _short_lines(result.deterrence)
+    lines += _held_back_lines(result.deterrence)
+    lines += list(result.what_it_takes_lines)
     lines.append(_cost_line(result.summary.get("total_cost"), totals, years, currency))
     lines += _burden_lines(present)
     if len(result.free_riders):
@@ -85,6 +91,9 @@ def _ignored_lines(warnings) -> list[str]:
 
 
 def _without_plan(result) -> list[str]:
+    if result.status == "infeasible" and result.what_it_takes_lines:
+        return ["No plan meets every target and limit (status infeasible).",
+                *result.what_it_takes_lines, *_conflict_in_short(result.conflicts)]
     if result.status == "infeasible":
         head = "No plan meets every target and limit (status infeasible)."
         if result.conflicts:
@@ -92,6 +101,16 @@ def _without_plan(result) -> list[str]:
     else:
         head = f"No plan was found (status {result.status})."
     return [head, *result.conflicts]
+
+
+def _conflict_in_short(conflicts) -> list[str]:
+    """The first conflict sentence, and how many the conflicts sheet holds."""
+    if not conflicts:
+        return []
+    if len(conflicts) == 1:
+        return [f"The conflict (also on the conflicts sheet): {conflicts[0]}"]
+    return [f"The first of {len(conflicts)} conflicts (all on the conflicts sheet): "
+            f"{conflicts[0]}"]
 
 
 def _currency(result) -> str:
@@ -137,6 +156,21 @@ def _short_lines(deterrence: pd.DataFrame) -> list[str]:
     parts = [f"{_target_name(row)}: {quantity(row['shortfall'])} of {quantity(row['target'])} "
              "missing" for _, row in short.head(SHORT).iterrows()]
     return ["Left short, most urgent first: " + "; ".join(parts) + "."]
+
+
+def _held_back_lines(deterrence: pd.DataFrame) -> list[str]:
+    """What holds back the most urgent short targets (the deterrence sheet's `held_back_by`)."""
+    if "held_back_by" not in deterrence:
+        return []
+    short = deterrence[left_short(deterrence) & (deterrence["held_back_by"].fillna("") != "")]
+    if short.empty:
+        return []
+    weight = short["priority"] * short["shortfall"] / short["target"].where(short["target"] > 0)
+    short = short.assign(_weight=weight.fillna(0.0)).sort_values("_weight", ascending=False,
+                                                                kind="stable")
+    parts = [f"{row['capability']} in {row['region']} in {int(row['year'])} "
+             f"({row['held_back_by']})" for _, row in short.head(SHORT).iterrows()]
+    return ["Held back by: " + "; ".join(parts) + "."]
 
 
 def _cost_line(total_cost, totals, years, currency) -> str:

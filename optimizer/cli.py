@@ -289,10 +289,17 @@ _SCHEDULER = click.option(
               help="The solver of the stages: highs (highspy, the fast path), or any solver "
                    "Pyomo runs here (glpk, cbc, scip, gurobi, cplex, ...); every answer is "
                    "certified on burden's own matrices.")
+@click.option("--what-it-takes/--no-what-it-takes", "what_it_takes", default=True,
+              show_default=True,
+              help="For a plan left short or infeasible, also find the least raise of the caps "
+                   "that would meet every target, and the targets cut instead (the brief and "
+                   "the what it takes sheet).")
+@click.option("--relax-personnel", is_flag=True,
+              help="What it would take raises the deployable personnel too, not only the caps.")
 @_common
 @_limits
-def solve(input_path, output, overrides, time_limit, as_json, engine, solver, max_file_mb,
-          max_cells, previous):
+def solve(input_path, output, overrides, time_limit, as_json, engine, solver, what_it_takes,
+          relax_personnel, max_file_mb, max_cells, previous):
     """Solve INPUT and write its report.
 
     \b
@@ -302,6 +309,7 @@ def solve(input_path, output, overrides, time_limit, as_json, engine, solver, ma
       burden solve case.xlsx --time-limit 60 --json
       burden solve case.xlsx --solver glpk
       burden solve case.xlsx --previous last-year-report.xlsx --set settings.max_change=0.1
+      burden solve case.xlsx --no-what-it-takes      # short or infeasible: no relaxation
     """
     from . import solve as run_solve
     from . import write_report
@@ -311,11 +319,14 @@ def solve(input_path, output, overrides, time_limit, as_json, engine, solver, ma
     output, inputs = _prepare(input_path, output, "report",
                               _with_time_limit(overrides, time_limit),
                               max_file_mb=max_file_mb, max_cells=max_cells, previous=previous)
-    result = run_solve(inputs, engine=engine, solver=solver)
+    relax = ("caps", "personnel") if relax_personnel else ("caps",)
+    result = run_solve(inputs, engine=engine, solver=solver,
+                       what_it_takes=relax if what_it_takes else False)
     written = write_report(result, output, overwrite_input=str(input_path))
     if as_json:
         summary = {k: _jsonable(v) for k, v in result.summary.items()}
         summary["conflicts"] = result.conflicts
+        summary["what_it_takes"] = list(result.what_it_takes_lines)
         summary["warnings"] = list(result.warnings)
         summary["report"] = str(written)
         _emit_json(summary)

@@ -311,7 +311,7 @@ def _shares_table(inputs, members, phi, error, grand, W) -> tuple[pd.DataFrame, 
         share = phi / grand
     fair = pd.Series(np.nan, index=members)
     cost = pd.Series(np.nan, index=members)
-    result = solve(inputs) if members else None
+    result = solve(inputs, what_it_takes=False) if members else None
     if result is not None and result.solved:
         frame = result.members[result.members["member"].isin(members)]
         totals = frame.groupby("year")["cost"].sum()

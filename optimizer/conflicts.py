@@ -5,6 +5,19 @@ came from."""
 from __future__ import annotations
 
 
+def explain_infeasible(session, layout, compiled, settings) -> list[str]:
+    """Why the model a session holds is infeasible, in the inputs' words: the integer
+    equipment when only whole units conflict, else the rows and bounds of an IIS."""
+    if compiled.is_mip and session.relaxation_feasible():
+        kinds = sorted(set(layout.units.loc[layout.units["integer"], "equipment"]))
+        return ["The plan is feasible only with fractional units of integer equipment "
+                f"({', '.join(kinds)}): with whole units the targets and limits conflict."]
+    rows, columns = session.infeasible_subset()
+    if not rows and not columns:
+        return ["The limits conflict, but HiGHS could not isolate which (no IIS found)."]
+    return describe_rows(layout, compiled, rows, columns, settings.currency)
+
+
 def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[str]:
     """Sentences for the rows and column bounds of an IIS: each row or bound explained by the
     family it belongs to (`models.registry`), an analyst's own by its name and index."""

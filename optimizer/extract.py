@@ -178,4 +178,5 @@ def deterrence_table(layout, allocation: pd.DataFrame, gamma: int,
     frame["shortfall"] = np.where(short > AT_BOUND * np.maximum(frame["target"], 1.0), short,
                                   0.0)
     frame["marginal_cost"] = marginal if marginal is not None else np.nan
+    frame["held_back_by"] = ""  # optimizer/held_back.py, for a full solve
     return frame[DETERRENCE_COLUMNS].reset_index(drop=True)

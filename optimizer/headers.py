@@ -45,6 +45,15 @@ HEADERS: dict[str, str] = {
     "protected": "Protected (points)",
     "shortfall": "Shortfall (points)",
     "marginal_cost": "Marginal cost ({currency} per point)",
+    "held_back_by": "Held back by",
+    # what it would take
+    "cap_share": "Cap, share of GDP (%)",
+    "needed_cap_share": "Cap needed, share of GDP (%)",
+    "needed_cap": "Cap needed ({currency})",
+    "extra": "Above the cap ({currency})",
+    "extra_gdp_share": "Above the cap, share of GDP (%)",
+    "personnel_needed": "Personnel needed (persons)",
+    "extra_personnel": "Personnel above the limit (persons)",
     # stages, inputs, conflicts
     "stage": "Stage",
     "name": "Minimised",
@@ -119,7 +128,6 @@ HEADERS: dict[str, str] = {
     "core_path_share": "Path, core (% of GDP)",
     "floor_share": "Floor, share of GDP (%)",
     "core_floor_share": "Core floor (% of GDP)",
-    "cap_share": "Cap, share of GDP (%)",
     "related_cap_share": "Related cap (% of GDP)",
     "core_share": "Core (% of GDP)",
     "related_share": "Related (% of GDP)",

@@ -2,9 +2,10 @@
 
 `write_report(result, path)` turns one `Result` into an `.xlsx` a minister's staff can read:
 the `brief` (plain sentences, first), a `summary` (the plan's figures first, the audit trail
-last), the `members` table, the `fairness` diagnostics, the `allocation`, `deterrence` and
-`stages` tables, the settings as used (`inputs`), the `conflicts` of an infeasible plan, the
-input's `sources`, a `charts` sheet with native Excel charts, one a printed page (burden by
+last), the `members` table, the `fairness` diagnostics, the `allocation` and `deterrence`
+tables, `what it takes` to meet every target (a plan short or infeasible), the `stages`
+table, the settings as used (`inputs`), the `conflicts` of an infeasible plan, the input's
+`sources`, a `charts` sheet with native Excel charts, one a printed page (burden by
 member against its floor and the reference burdens; cost share against fair share, as shares
 and as a percentage of it; the spending path by member over the years; the alliance's totals
 by year; contributions by region), and the `chart data` they draw from.
@@ -57,13 +58,16 @@ from .headers import shown, shown_all
 from .result import (
     ALLOCATION_COLUMNS,
     CONSTRAINT_COLUMNS,
+    CUT_COLUMNS,
     DETERRENCE_COLUMNS,
     MEMBER_COLUMNS,
     PATH_COLUMNS,
     PREVIOUS_COLUMNS,
     RULE_COLUMNS,
     STAGE_COLUMNS,
+    STILL_SHORT_COLUMNS,
     SUMMARY_KEYS,
+    WHAT_IT_TAKES_COLUMNS,
     Result,
 )
 
@@ -83,6 +87,8 @@ NUMBER_FORMATS = {
     "quantity": QUANTITY, "deterrence": QUANTITY, "target": QUANTITY, "achieved": QUANTITY,
     "protected": QUANTITY, "shortfall": QUANTITY, "marginal_cost": QUANTITY,
     "personnel_used": COUNT, "personnel_available": COUNT,
+    "cap_share": PERCENT, "needed_cap_share": PERCENT, "extra_gdp_share": PERCENT,
+    "needed_cap": MONEY, "extra": MONEY, "personnel_needed": COUNT, "extra_personnel": COUNT,
     "shortfall_index": "0.0000", "seconds": "0.00", "solve_seconds": "0.00",
     "residual": "0.0E+00", "duality_gap": "0.0E+00", "max_residual": "0.0E+00",
     "max_gap": "0.0E+00", "second_routes": COUNT,
@@ -414,6 +420,35 @@ def conflicts_sheet(wb: Workbook, result: Result) -> None:
     for (cell,) in ws.iter_rows(min_row=2):
         cell.alignment = WRAPPED
     ws.column_dimensions["A"].width = BRIEF_WIDTH
+
+
+def what_it_takes_sheet(wb: Workbook, result: Result) -> None:
+    """What it would take to meet every target (a plan short or infeasible): the raised caps
+    (and personnel, when relaxed) by member and year; below, the targets still short with
+    the caps raised (when raising them does not suffice), the targets cut instead within
+    today's limits; then the sentences. Only when it was computed."""
+    if not result.what_it_takes_lines:
+        return
+    currency = currency_of(result)
+    limits = result.what_it_takes
+    columns = [name for name in WHAT_IT_TAKES_COLUMNS
+               if name not in ("personnel_available", "personnel_needed", "extra_personnel")
+               or limits[name].notna().any()]
+    ws = new_table_sheet(wb, "what it takes", limits, columns, currency)
+    row = max(len(limits) + 1, 1) + 2
+    if len(result.what_it_takes_short):
+        put(ws, row, 1, "Still short with the limits raised as far as needed (points):"
+            ).font = HEADER_FONT
+        row = write_table(ws, result.what_it_takes_short, STILL_SHORT_COLUMNS, top=row + 1,
+                          currency=currency) + 2
+    if len(result.what_it_takes_cuts):
+        put(ws, row, 1, "Or, within today's limits, these targets would be cut (points):"
+            ).font = HEADER_FONT
+        row = write_table(ws, result.what_it_takes_cuts, CUT_COLUMNS, top=row + 1,
+                          currency=currency) + 2
+    for line in result.what_it_takes_lines:
+        put(ws, row, 1, line).font = NOTE_FONT
+        row += 1
 
 
 def constraints_sheet(wb: Workbook, result: Result) -> None:
@@ -859,6 +894,7 @@ SHEETS: list[SheetWriter] = [
     rules_sheet,
     path_sheet,
     previous_sheet,
+    what_it_takes_sheet,
     stages_sheet,
     constraints_sheet,
     table_sheet("inputs", lambda r: r.settings, ["key", "value"]),

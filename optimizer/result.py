@@ -28,8 +28,19 @@ ALLOCATION_COLUMNS = [
 ]
 DETERRENCE_COLUMNS = [
     "capability", "region", "year", "target", "priority", "achieved", "protected", "shortfall",
-    "marginal_cost",
+    "marginal_cost", "held_back_by",
 ]
+#: What it would take to meet every target (optimizer/relaxation.py): per member and year
+#: raised, the cap now and the cap that would do (share of GDP and money), the money above
+#: it and that as a share of GDP; with personnel relaxed, the persons likewise (else NaN).
+WHAT_IT_TAKES_COLUMNS = [
+    "member", "year", "gdp", "cap_share", "cap", "needed_cap_share", "needed_cap", "extra",
+    "extra_gdp_share", "personnel_available", "personnel_needed", "extra_personnel",
+]
+#: The alternative: the targets that would be cut within today's limits, by how much.
+CUT_COLUMNS = ["capability", "region", "year", "target", "priority", "shortfall"]
+#: Targets still short with the limits raised as far as needed, and what holds them back.
+STILL_SHORT_COLUMNS = CUT_COLUMNS + ["held_back_by"]
 #: A stage's certificate (optimizer/certificate.py): whether it holds, the route that gave
 #: the answer ("first", or the route it was solved again by), the larger of its primal and
 #: dual residuals, and its duality gap.
@@ -76,7 +87,7 @@ SUMMARY_KEYS = [
 
 _TEXT = {"member", "region", "capability", "resource", "item", "name", "status", "sheet",
          "column", "source", "edition", "note", "route", "index",
-         "constraint", "rule", "measure", "sense"}
+         "constraint", "rule", "measure", "sense", "held_back_by"}
 _WHOLE = {"year", "stage"}
 _FLAGS = {"at_floor", "at_cap", "certified", "on_path", "path_binds", "cap_below_path"}
 
@@ -88,6 +99,18 @@ def empty_frame(columns: list[str]) -> pd.DataFrame:
         return object if name in _TEXT else "int64" if name in _WHOLE else \
             bool if name in _FLAGS else float
     return pd.DataFrame({name: np.empty(0, dtype=dtype(name)) for name in columns})
+
+
+def stage_row(number: int, name: str, outcome, seconds: float) -> tuple:
+    """One row of the stages table (`STAGE_COLUMNS`) for a stage's outcome."""
+    value = outcome.value if outcome.has_solution else None
+    certificate = outcome.certificate
+    residual = gap = None
+    if certificate is not None and np.isfinite(certificate.worst):
+        residual = max(certificate.primal_residual, certificate.dual_residual)
+        gap = certificate.gap
+    return (number, name, value, outcome.status, outcome.certified, outcome.route,
+            residual, gap, seconds)
 
 
 def _plain(value) -> str:
@@ -117,7 +140,9 @@ class Result:
     - `allocation`: nonzero allocations only, `ALLOCATION_COLUMNS`; `resource` is `funding`,
       `personnel` or `equipment`, `item` the equipment type (else empty).
     - `deterrence`: per target, `DETERRENCE_COLUMNS`; `protected` is NaN without robustness;
-      `marginal_cost` is the money one more unit of that target costs (NaN where unknown).
+      `marginal_cost` is the money one more unit of that target costs (NaN where unknown);
+      `held_back_by` (a short target only) the limits that hold it back
+      (optimizer/held_back.py).
     - `settings`: the settings as used, defaults filled in (`key`, `value`).
     - `conflicts`: for an infeasible plan, sentences in the inputs' own words.
     - `warnings`: anything the planner should know that did not stop the solve.
@@ -135,6 +160,14 @@ class Result:
       the plan's core and related spending (`levers.PATH_COLUMNS`).
     - `previous`: the plan against the previous plan (`levers.PREVIOUS_COLUMNS`; empty
       without one).
+    - `what_it_takes`: for a plan short or infeasible, the least raise of the caps that would
+      meet every target, `WHAT_IT_TAKES_COLUMNS` (one row per member and year raised);
+      `what_it_takes_cuts` the alternative, the targets cut within today's limits
+      (`CUT_COLUMNS`); `what_it_takes_short`, when no raise of the caps meets every target,
+      the targets still short with them raised and what holds those back
+      (`STILL_SHORT_COLUMNS`); `what_it_takes_lines` all in plain words
+      (optimizer/relaxation.py).
+      Empty when not computed (a plan that meets every target, sweeps, `what_it_takes=False`).
     """
 
     status: str
@@ -157,6 +190,12 @@ class Result:
     rules: pd.DataFrame = field(default_factory=lambda: empty_frame(RULE_COLUMNS))
     path: pd.DataFrame = field(default_factory=lambda: empty_frame(PATH_COLUMNS))
     previous: pd.DataFrame = field(default_factory=lambda: empty_frame(PREVIOUS_COLUMNS))
+    what_it_takes: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(WHAT_IT_TAKES_COLUMNS))
+    what_it_takes_cuts: pd.DataFrame = field(default_factory=lambda: empty_frame(CUT_COLUMNS))
+    what_it_takes_short: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(STILL_SHORT_COLUMNS))
+    what_it_takes_lines: list[str] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:

@@ -19,7 +19,7 @@ from . import __version__ as VERSION
 from .analyst_model import as_built, constraints_table, load_plan
 from .brief import brief_lines
 from .certificate import FIRST_ROUTE
-from .conflicts import describe_rows
+from .conflicts import explain_infeasible as _explain
 from .diagnostics import fairness_table, year_table
 from .extract import allocation_table, deterrence_table, members_table
 from .result import (
@@ -29,6 +29,7 @@ from .result import (
     STAGE_COLUMNS,
     Result,
     empty_frame,
+    stage_row,
 )
 
 SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (docs/model.md)
@@ -38,7 +39,8 @@ ENGINES = ("matrix", "pyomo")
 
 
 def solve(inputs, objective: str | None = None, time_limit: float | None = None,
-          engine: str = "matrix", model=None, solver: str = "highs") -> Result:
+          engine: str = "matrix", model=None, solver: str = "highs",
+          what_it_takes: bool | tuple | None = None) -> Result:
     """Solve `inputs` (optionally with another objective or time limit) and return a Result.
 
     `model`: a Pyomo model from `build_model(inputs)` that the analyst may have changed
@@ -54,6 +56,13 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     `engine`: "matrix" (default) formulates the model as arrays and hands them to HiGHS;
     "pyomo" builds the Pyomo model and compiles it with Pyomo's standard-form compiler. Both
     give bit-identical matrices (tests/test_formulation.py), so the same answer.
+
+    `what_it_takes`: for a plan left short or infeasible, the least raise of the caps that
+    would meet every target, and the targets cut instead (`optimizer.relaxation`), in
+    `Result.what_it_takes*` and the brief. None (default): computed for such a plan unless the
+    model was changed by the analyst (whose rows the relaxation does not know); False: never;
+    True or a tuple such as ("caps", "personnel") (the limits to relax): also for a changed
+    model, whose own rows are then left out of it. Always solved by HiGHS.
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
@@ -88,9 +97,13 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
         formulation = model.formulation
     else:
         formulation = formulate(inputs)
+    # an analyst's changed model has rows the relaxation does not know
+    relax = _relaxed_limits(what_it_takes, own if model is not None else None)
     if len(formulation.unreachable):
-        return _without_solution(inputs, "infeasible", [], _impossible(formulation),
-                                 list(inputs.warnings), started, formulation.n_columns, 0)
+        return _with_what_it_takes(
+            _without_solution(inputs, "infeasible", [], _impossible(formulation),
+                              list(inputs.warnings), started, formulation.n_columns, 0),
+            inputs, relax, started)
     if model is None:
         from .highs_adapter import assemble
 
@@ -111,7 +124,28 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
                             solver=solver)
     if solver != "highs":  # a stage counts as solved by a second route when HiGHS proved it
         result.summary["second_routes"] = int((result.stages["route"] != solver).sum())
-    return result
+    return _with_what_it_takes(result, inputs, relax, started)
+
+
+def _relaxed_limits(what_it_takes, model) -> tuple:
+    """The limits `solve` relaxes for a plan short or infeasible (none: not computed)."""
+    if what_it_takes is False or (what_it_takes is None and model is not None):
+        return ()
+    if what_it_takes is None or what_it_takes is True:
+        return ("caps",)
+    from models.relaxation import requested
+
+    return requested(what_it_takes)
+
+
+def _with_what_it_takes(result, inputs, relax: tuple, started: float):
+    """`result` with what it would take, when it is short or infeasible and `relax` asks
+    (within what is left of the time limit)."""
+    if not relax or result.status not in ("optimal_with_shortfall", "infeasible"):
+        return result
+    from .relaxation import with_what_it_takes
+
+    return with_what_it_takes(result, inputs, relax, started)
 
 
 def _check_model(model, inputs) -> None:
@@ -161,11 +195,9 @@ def compile_layout(formulation):
 
 
 def _impossible(formulation) -> list[str]:
-    """The rows that must hold but have no term, in words (each family's `impossible`)."""
-    from models.registry import FAMILIES
+    from models import impossible
 
-    return [sentence for family in FAMILIES if hasattr(family, "impossible")
-            for sentence in family.impossible(formulation)]
+    return impossible(formulation)
 
 
 class Resolver:
@@ -296,6 +328,8 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
     if tables:
         allocation = allocation_table(layout, x)
         deterrence = deterrence_table(layout, allocation, settings.robustness, marginal)
+        if tables is True:
+            deterrence = _with_held_back(inputs, layout, members, allocation, deterrence)
         if tables == "deterrence":  # a sweep keeps the per-target shortfalls only
             allocation = empty_frame(ALLOCATION_COLUMNS)
     else:
@@ -363,16 +397,12 @@ def lever_tables(layout, compiled, x, duals, members) -> dict:
     return tables
 
 
-def _explain(session, layout, compiled, settings) -> list[str]:
-    """Why the model is infeasible, in the inputs' words."""
-    if compiled.is_mip and session.relaxation_feasible():
-        kinds = sorted(set(layout.units.loc[layout.units["integer"], "equipment"]))
-        return ["The plan is feasible only with fractional units of integer equipment "
-                f"({', '.join(kinds)}): with whole units the targets and limits conflict."]
-    rows, columns = session.infeasible_subset()
-    if not rows and not columns:
-        return ["The limits conflict, but HiGHS could not isolate which (no IIS found)."]
-    return describe_rows(layout, compiled, rows, columns, settings.currency)
+def _with_held_back(inputs, layout, members, allocation, deterrence):
+    """The deterrence table with each short target's `held_back_by`."""
+    from .held_back import held_back
+
+    return deterrence.assign(held_back_by=held_back(inputs, layout, members, allocation,
+                                                    deterrence))
 
 
 @functools.cache
@@ -386,18 +416,6 @@ def _solver_name(solver: str = "highs") -> str:
     from .pyomo_solvers import solver_version
 
     return solver_version(solver)
-
-
-def stage_row(number: int, name: str, outcome, seconds: float) -> tuple:
-    """One row of the stages table (`STAGE_COLUMNS`) for a stage's outcome."""
-    value = outcome.value if outcome.has_solution else None
-    certificate = outcome.certificate
-    residual = gap = None
-    if certificate is not None and np.isfinite(certificate.worst):
-        residual = max(certificate.primal_residual, certificate.dual_residual)
-        gap = certificate.gap
-    return (number, name, value, outcome.status, outcome.certified, outcome.route,
-            residual, gap, seconds)
 
 
 def certification(stages) -> dict:

@@ -158,9 +158,9 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
 
             model = build_model(case)
             extra(model)
-            result = solve(case, model=model, solver=solver)
+            result = solve(case, model=model, solver=solver, what_it_takes=False)
         elif solver != "highs" or not persistent:
-            result = solve(case, solver=solver)
+            result = solve(case, solver=solver, what_it_takes=False)
         else:
             result = _resolver(inputs).solve(case)
     except Exception as error:  # noqa: BLE001 - a failed scenario is a row, never a crash

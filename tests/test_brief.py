@@ -133,7 +133,7 @@ def infeasible_workbook(folder) -> Path:
 
 
 def test_an_infeasible_plan_names_the_conflict(tmp_path):
-    result = solve(read_inputs(infeasible_workbook(tmp_path)))
+    result = solve(read_inputs(infeasible_workbook(tmp_path)), what_it_takes=False)
     assert result.status == "infeasible"
     assert result.brief[0] == ("No plan meets every target and limit (status infeasible). "
                                "The conflict:")
@@ -144,6 +144,14 @@ def test_an_infeasible_plan_names_the_conflict(tmp_path):
     conflicts = [row[0] for row in book["conflicts"].iter_rows(min_row=2, values_only=True)]
     assert result.brief[1:] == conflicts
     assert "fairness" not in book.sheetnames
+    # by default the brief leads with what it would take, and the conflict in short
+    led = solve(read_inputs(infeasible_workbook(tmp_path)))
+    assert led.conflicts == result.conflicts
+    assert led.brief[0] == "No plan meets every target and limit (status infeasible)."
+    assert led.brief[1:-1] == led.what_it_takes_lines
+    assert led.brief[1].startswith("To meet every target: ")
+    assert "air in north in 2028 would be cut by" in led.brief[2]
+    assert led.brief[-1] == f"The conflict (also on the conflicts sheet): {led.conflicts[0]}"
 
 
 def test_burden_solve_prints_the_brief(tmp_path):

@@ -774,6 +774,37 @@ def test_stability_previous_plan_tie_break_picks_between_equal_cost_plans():
                                            "deviation"]
     fair = solve(build(members, [target(10)], previous=previous))
     check(fair, status="optimal", si=0, objective=10, total=10, costs={"A": 2.5, "B": 7.5})
+# ----------------------------------------------------------- what it would take (relaxation)
+def test_relaxation_raises_the_cap_whose_point_of_gdp_buys_most():
+    # ef = 1. A gdp 100 cap 2% (2 money), B gdp 400 cap 2% (8 money); target 20, every
+    # target required. Within the caps 10 is delivered: 10 short (SI 0.5 with shortfall).
+    # Stage A: min u_A/100 + u_B/400 s.t. u_A + u_B >= 10 -> u_B = 10 (0.025 of B's GDP;
+    # u_A = 10 would weigh 0.1). Stage B: sum u = 10. Then cost: total 20; the tie-break
+    # (fair shares 20%/80% of 20 = 4/16) has A at its cap 2, B 18 = its cap 8 + 10.
+    # B's cap 2% -> 4.5% of GDP. Without the GDP weighting (money alone) the raise ties in
+    # stage B and the tie-break puts 2 of it on A (A 4, B 16: their fair shares).
+    from optimizer.relaxation import what_it_takes
+
+    inputs = build([{"member": "A", "gdp": 100, "cap_gdp_share": 0.02},
+                    {"member": "B", "gdp": 400, "cap_gdp_share": 0.02}], [target(20)])
+    found = what_it_takes(inputs)
+    assert found.status == "optimal"
+    # first the probe: the least shortfall with the caps raised as far as needed (0 here)
+    assert list(found.stages["name"]) == ["shortfall_index", "relaxation", "relaxation_money",
+                                          "total_cost", "deviation"]
+    assert found.stages["certified"].all()
+    stages = dict(zip(found.stages["name"], found.stages["value"]))
+    assert stage_close(stages["shortfall_index"], 0)
+    assert stage_close(stages["relaxation"], 10 / 400)
+    assert stage_close(stages["relaxation_money"], 10)
+    assert stage_close(stages["total_cost"], 20)
+    assert found.limits["member"].tolist() == ["B"]
+    raised = found.limits.iloc[0]
+    assert raised["extra"] == pytest.approx(10, rel=1e-6)
+    assert raised["needed_cap_share"] == pytest.approx(0.045, rel=1e-6)
+    assert raised["cap_share"] == pytest.approx(0.02, rel=1e-12)
+    # the alternative, within today's caps: the target cut by 10
+    assert found.cuts["shortfall"].tolist() == [pytest.approx(10, rel=1e-6)]
 
 
 def test_every_family_has_a_golden_test():

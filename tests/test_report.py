@@ -73,6 +73,7 @@ def solved_result() -> Result:
         "protected": [float("nan")] * 4,
         "shortfall": [0.0, 0.0, 0.0, 0.0],
         "marginal_cost": [1.5, float("nan"), 3.333333333, 0.0],
+        "held_back_by": ["", "", "", ""],
     })
     stages = pd.DataFrame({"stage": [1, 2], "name": ["min_cost", "tie_break"],
                            "value": [183.623456789, 1.5], "status": ["optimal", "optimal"],
@@ -168,7 +169,7 @@ def test_headers_are_the_column_lists(written, sheet, columns):
                     "Quantity (=1+1, persons or units)", "Cost (=1+1)", "Deterrence (points)"]),
     ("deterrence", ["Capability", "Region", "Year", "Target (points)", "Priority",
                     "Achieved (points)", "Protected (points)", "Shortfall (points)",
-                    "Marginal cost (=1+1 per point)"]),
+                    "Marginal cost (=1+1 per point)", "Held back by"]),
     ("stages", ["Stage", "Minimised", "Value", "Status", "Certified optimum", "Solver route",
                 "Residual (scaled)", "Duality gap (relative)", "Time (s)"]),
     ("inputs", ["Setting", "Value"]),
@@ -323,7 +324,7 @@ def test_header_is_bold_filled_and_frozen(written, sheet):
 
 
 @pytest.mark.parametrize("sheet, ref", [("members", "A1:N5"), ("allocation", "A1:I6"),
-                                        ("deterrence", "A1:I5"), ("stages", "A1:I3")])
+                                        ("deterrence", "A1:J5"), ("stages", "A1:I3")])
 def test_tables_have_an_autofilter(written, sheet, ref):
     assert openpyxl.load_workbook(written)[sheet].auto_filter.ref == ref
 

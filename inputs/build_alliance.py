@@ -9,9 +9,12 @@ example's own cheapest plan, frozen in data/previous_plan_2026_2030.csv. The wor
 time. Re-running it on an unchanged data/ rewrites alliance.xlsx byte for byte.
 
 Usage:
-    python inputs/build_alliance.py [DATA_DIR] [-o OUT]
+    python inputs/build_alliance.py [DATA_DIR] [-o OUT] [--last-year YEAR]
 
-DATA_DIR defaults to data/ in this repository; OUT defaults to inputs/alliance.xlsx.
+DATA_DIR defaults to data/ in this repository; OUT defaults to inputs/alliance.xlsx. With
+--last-year 2030 it writes the first five years of the same case (the tests' smaller real
+case, tests/cases/alliance_2030.xlsx): every sheet as in alliance.xlsx, the rows of later
+years left out.
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ AGGREGATES = {"NATO Total", "NATO Europe and Canada"}
 BASE_YEAR = 2025  # baseline = spending in t0 - 1
 T0 = 2026  # first planning year; members.gdp is GDP in this year
 PATH_YEAR = 2035  # the Hague commitment's target year
-YEARS = list(range(T0, PATH_YEAR + 1))
 
 # Policy / modelling choices (stated in the readme sheet)
 MAX_GROWTH = 0.40  # ramp: cost may grow at most 40 % a year, first year against the 2025e baseline
@@ -210,11 +212,11 @@ def load_members(data_dir: Path) -> pd.DataFrame:
     return members
 
 
-def build_targets() -> list[tuple]:
+def build_targets(years: list[int]) -> list[tuple]:
     ef = {c: f for c, f, *_ in CAPABILITIES}
     rows = []
     for (cap, region), (money, growth, prio) in TARGET_PLAN.items():
-        for t in YEARS:
+        for t in years:
             points = money * ef[cap] * (1 + growth) ** (t - T0)
             rows.append((cap, region, t, int(round(points, -3)), prio))
     rows.sort(key=lambda r: (r[1], r[0], r[2]))
@@ -228,11 +230,11 @@ def real_growth(data_dir: Path) -> pd.Series:
     return (real[2026] / real[2025] - 1).round(6)
 
 
-def build_gdp(members: pd.DataFrame, growth: pd.Series) -> list[tuple]:
+def build_gdp(members: pd.DataFrame, growth: pd.Series, years: list[int]) -> list[tuple]:
     """GDP 2027 on: 2026e GDP grown at the member's real 2026e growth (2026 prices)."""
     rows = []
     for r in members.itertuples():
-        for t in YEARS[1:]:
+        for t in years[1:]:
             rows.append((r.member, t, int(round(r.gdp * (1 + growth[r.member]) ** (t - T0)))))
     return rows
 
@@ -244,7 +246,7 @@ def path_share(b: float, goal: float, t: int) -> float:
     return b + (goal - b) * min(1.0, (t - (T0 - 1)) / (PATH_YEAR - (T0 - 1)))
 
 
-def check_feasible_floors(members: pd.DataFrame, gdp_of: dict) -> None:
+def check_feasible_floors(members: pd.DataFrame, gdp_of: dict, years: list[int]) -> None:
     """Each member's floor, pledge and path must be reachable under its cap and the ramp:
     walking back from the last year, what year t needs (its own least spending, and enough
     that the ramp can reach the next year's) must fit under the cap, and the first year's
@@ -253,7 +255,7 @@ def check_feasible_floors(members: pd.DataFrame, gdp_of: dict) -> None:
     for r in members.itertuples():
         b = r.baseline / (r.gdp / (1 + r.gdp_growth))
         need = 0.0
-        for t in reversed(YEARS):
+        for t in reversed(years):
             g = gdp_of[(r.member, t)]
             least = max(r.floor_gdp_share, path_share(b, PATH_TOTAL, t)) * g
             least = max(least, pledges.get((r.member, t), 0.0))
@@ -286,7 +288,7 @@ def load_previous(data_dir: Path, members: pd.DataFrame) -> list[tuple]:
     return [(r.member, int(r.year), float(r.cost)) for r in plan.itertuples()]
 
 
-def readme_rows(members: pd.DataFrame, least_change: tuple) -> list[tuple]:
+def readme_rows(members: pd.DataFrame, least_change: tuple, last_year: int) -> list[tuple]:
     low = members[members["floor_gdp_share"] < FLOOR]
     low_txt = ", ".join(f"{r.member} {r.floor_gdp_share:.4f}" for r in low.itertuples())
     ramp = f"{1 + MAX_GROWTH:.2f}"
@@ -296,11 +298,12 @@ def readme_rows(members: pd.DataFrame, least_change: tuple) -> list[tuple]:
         / members["baseline"]
     steepest = members.loc[first_step.idxmax(), "member"]
     change, changer, change_year = least_change
+    shortened = "" if last_year == PATH_YEAR else f" (the {T0}-{PATH_YEAR} case cut short)"
     return [
         (
             "what",
             f"burden example input: the 31 NATO allies that report defence data, planning "
-            f"years {T0}-{PATH_YEAR} on NATO's Hague path to 5 % of GDP, three regions "
+            f"years {T0}-{last_year}{shortened} on NATO's Hague path to 5 % of GDP, three regions "
             f"(east, north, south), six capability areas (five core, one defence- and "
             f"security-related). Format: docs/workbook.md. Built by inputs/build_alliance.py "
             f"from the NATO and World Bank figures in data/ (see data/SOURCES.md); the "
@@ -558,14 +561,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA)
     ap.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--last-year", type=int, default=PATH_YEAR,
+                    help="the last planning year (default %(default)s); an earlier one "
+                         "writes the same case cut short, the path still aimed at "
+                         f"{PATH_YEAR}")
     args = ap.parse_args(argv)
+    if not T0 <= args.last_year <= PATH_YEAR:
+        ap.error(f"--last-year must be between {T0} and {PATH_YEAR}")
+    years = list(range(T0, args.last_year + 1))
 
     members = load_members(args.data_dir)
-    gdp_rows = build_gdp(members, real_growth(args.data_dir))
+    gdp_rows = build_gdp(members, real_growth(args.data_dir), years)
     gdp_of = {(m, t): g for m, t, g in gdp_rows} | {(r.member, T0): r.gdp
                                                     for r in members.itertuples()}
-    check_feasible_floors(members, gdp_of)
-    previous = load_previous(args.data_dir, members)
+    check_feasible_floors(members, gdp_of, years)
+    previous = [row for row in load_previous(args.data_dir, members) if row[1] in years]
 
     settings = [
         ("objective", "min_cost"),
@@ -581,12 +591,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     sheets = {
         "readme": (["item", "text"],
-                   readme_rows(members, least_max_change(members, gdp_of, previous))),
+                   readme_rows(members, least_max_change(members, gdp_of, previous),
+                               args.last_year)),
         "settings": (["key", "value"], settings),
         "members": (list(members.columns), [tuple(r) for r in members.itertuples(index=False)]),
         "capabilities": (["capability", "funding_effect", "personnel_effect", "category"],
                          CAPABILITIES),
-        "targets": (["capability", "region", "year", "target", "priority"], build_targets()),
+        "targets": (["capability", "region", "year", "target", "priority"], build_targets(years)),
         "equipment": (
             ["equipment", "capability", "effect", "unit_cost", "crew", "integer"],
             EQUIPMENT,

@@ -5,8 +5,9 @@ NATO and World Bank figures in data/ (data/SOURCES.md says where each column com
 the path to 2035 from NATO's Hague Summit Declaration (2025): 5 % of GDP, at least 3.5 % core,
 up to 1.5 % defence- and security-related. Everything about capabilities, targets, regions,
 equipment, access, quality and rules is illustrative; the previous plan is the 2026-2030
-example's own cheapest plan, frozen in data/previous_plan_2026_2030.csv. The workbook written here is self-contained: nothing reads the CSVs at solve
-time. Re-running it on an unchanged data/ rewrites alliance.xlsx byte for byte.
+example's own cheapest plan, frozen in data/previous_plan_2026_2030.csv. The workbook written
+here is self-contained: nothing reads the CSVs at solve time. Re-running it on an unchanged
+data/ rewrites alliance.xlsx byte for byte.
 
 Usage:
     python inputs/build_alliance.py [DATA_DIR] [-o OUT] [--last-year YEAR]

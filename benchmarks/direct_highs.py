@@ -21,8 +21,8 @@ population / equal fair-share rules without ceiling or floor, every objective, t
 fairness band, ramp, robustness and shortfall settings, and the levers of docs/model.md
 sections 7-9 (rules, core floors and related caps, the path, the previous plan with
 max_change and the previous_plan tie-break). The lever rows follow the others here, so a case
-with levers does not give burden's row order (`run.py` then reports a different matrix). Input is assumed valid (run
-`burden validate` first): this is a benchmark, not a reader.
+with levers does not give burden's row order (`run.py` then reports a different matrix).
+Input is assumed valid (run `burden validate` first): this is a benchmark, not a reader.
 """
 
 from __future__ import annotations

@@ -389,7 +389,8 @@ def readme_rows(members: pd.DataFrame, least_change: tuple, last_year: int) -> l
             "policy: max_growth",
             f"{MAX_GROWTH}: the path's first step, from 2025e spending to a share of 2026e "
             f"GDP (up to 14 % higher in USD on exchange rates alone), needs up to "
-            f"{(first_step.max() - 1) * 100:.0f} % more in 2026 ({steepest}), so a 25 % ramp would make "
+            f"{(first_step.max() - 1) * 100:.0f} % more in 2026 ({steepest}), so a 25 % ramp "
+            f"would make "
             f"the path infeasible.",
         ),
         (
@@ -527,7 +528,8 @@ def sources_rows(members: pd.DataFrame) -> list[tuple]:
             HAGUE + ": 5 % of GDP a year by 2035, at least 3.5 % core defence (NATO "
             "definition), on a credible incremental path",
             "policy value",
-            "path_year, path_total_share, path_core_share: a straight line of GDP shares from each ally's 2025e share (docs/model.md "
+            "path_year, path_total_share, path_core_share: a straight line of GDP shares "
+            "from each ally's 2025e share (docs/model.md "
             "section 8); the 2029 review is not modelled",
         ),
         (

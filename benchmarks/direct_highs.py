@@ -18,8 +18,11 @@ reads the workbook with openpyxl, builds, solves, writes a minimal report (summa
 allocation and deterrence tables, no charts or styling) and prints the stage values.
 Supports what the generated cases and the shipped example use: every sheet, the gdp /
 population / equal fair-share rules without ceiling or floor, every objective, tie-break,
-fairness band, ramp, robustness and shortfall settings. Input is assumed valid (run
-`burden validate` first): this is a benchmark, not a reader.
+fairness band, ramp, robustness and shortfall settings, and the levers of docs/model.md
+sections 7-9 (rules, core floors and related caps, the path, the previous plan with
+max_change and the previous_plan tie-break). The lever rows follow the others here, so a case
+with levers does not give burden's row order (`run.py` then reports a different matrix).
+Input is assumed valid (run `burden validate` first): this is a benchmark, not a reader.
 """
 
 from __future__ import annotations
@@ -141,6 +144,12 @@ class Case:
     inv_member: np.ndarray  # inventory pairs (first appearance order, duplicates summed)
     inv_kit: np.ndarray
     inv_units: np.ndarray
+    related: np.ndarray | None = None  # (C,) bool: category related
+    core_floor: np.ndarray | None = None  # (M, T) share of GDP (0: none)
+    related_cap: np.ndarray | None = None  # (M, T) share of GDP (NaN: none)
+    start_share: np.ndarray | None = None  # (M,) b[m] of the path (0 without a baseline)
+    previous: np.ndarray | None = None  # (M, T) prev[m,t] (NaN: not in the previous plan)
+    rules: list = field(default_factory=list)  # dicts: measure, filters (code sets), per...
 
 
 def case_from_sheets(sheets: dict) -> Case:
@@ -156,6 +165,11 @@ def case_from_sheets(sheets: dict) -> Case:
         "tie_break": str(s.get("tie_break") or "fair_share").strip().lower(),
         "time_limit": _num(s.get("time_limit"), None),
         "mip_gap": _num(s.get("mip_gap"), 1e-6),
+        "path_year": None if _num(s.get("path_year"), None) is None else
+        int(_num(s.get("path_year"))),
+        "path_total_share": _num(s.get("path_total_share"), None),
+        "path_core_share": _num(s.get("path_core_share"), None),
+        "max_change": _num(s.get("max_change"), None),
     }
     if settings["fair_share"] not in ("gdp", "population", "equal") or \
             s.get("share_ceiling") is not None or s.get("share_floor") is not None:
@@ -185,6 +199,8 @@ def case_from_sheets(sheets: dict) -> Case:
     gdp = gdp0[:, None] * (1.0 + growth[:, None]) ** (np.array(years)[None, :] - years[0])
     floor_share = np.repeat(col("floor_gdp_share", 0.0)[:, None], n_t, axis=1)
     cap_share = np.repeat(col("cap_gdp_share")[:, None], n_t, axis=1)
+    core_floor = np.repeat(col("core_floor_gdp_share", 0.0)[:, None], n_t, axis=1)
+    related_cap = np.repeat(col("related_cap_gdp_share")[:, None], n_t, axis=1)
     pledge = np.zeros((n_m, n_t))
     for r in sheets.get("gdp", []):
         m, y = m_of.get(str(r["member"]).lower()), t_of.get(int(r["year"]))
@@ -195,11 +211,38 @@ def case_from_sheets(sheets: dict) -> Case:
         if m is None or y is None:
             continue
         for key, table in (("floor_gdp_share", floor_share), ("cap_gdp_share", cap_share),
-                           ("pledge", pledge)):
+                           ("pledge", pledge), ("core_floor_gdp_share", core_floor),
+                           ("related_cap_gdp_share", related_cap)):
             if r.get(key) is not None:
                 table[m, y] = float(r[key])
     lower = np.maximum(floor_share * gdp, pledge)
     upper = np.where(np.isnan(cap_share), np.inf, cap_share * gdp)
+    # the path starts from b[m] = baseline / gdp[m, t0 - 1], gdp[m, t0 - 1] = gdp[m, t0] / (1 + g)
+    start_share = np.nan_to_num(col("baseline") * (1.0 + growth) / gdp[:, 0], nan=0.0)
+    previous = np.full((n_m, n_t), np.nan)
+    for r in sheets.get("previous", []):
+        m, y = m_of.get(str(r["member"]).lower()), t_of.get(int(r["year"]))
+        if m is not None and y is not None and r.get("cost") is not None:
+            previous[m, y] = float(r["cost"])
+    related = np.array([str(r.get("category") or "core").strip().lower() == "related"
+                        for r in sheets["capabilities"]], dtype=bool)
+
+    def names(text, codes):
+        if text is None or not str(text).strip():
+            return None
+        wanted = {w.strip().lower() for w in str(text).split(",") if w.strip()}
+        return {code for name, code in codes.items() if str(name).lower() in wanted}
+
+    rules = [{"name": str(r["rule"]), "measure": str(r["measure"]).strip().lower(),
+              "member": names(r.get("member"), m_of),
+              "capability": names(r.get("capability"), c_of),
+              "region": names(r.get("region"), g_of),
+              "year": names(r.get("year"), {str(y): i for y, i in t_of.items()}),
+              "per": [d.strip().lower() for d in str(r.get("per") or "").split(",")
+                      if d.strip()],
+              "sense": str(r["sense"]).strip(), "value": _num(r.get("value")),
+              "share": _num(r.get("share"))}
+             for r in sheets.get("rules", []) if r.get("rule") is not None]
 
     quality = np.ones((n_m, len(capabilities)))
     for r in sheets.get("quality", []):
@@ -243,7 +286,9 @@ def case_from_sheets(sheets: dict) -> Case:
         k_ucost=np.array([float(r["unit_cost"]) for r in kits]),
         k_crew=np.array([_num(r.get("crew"), 0.0) for r in kits]),
         k_integer=np.array([_bool(r.get("integer")) for r in kits], dtype=bool),
-        inv_member=inv[:, 0], inv_kit=inv[:, 1], inv_units=np.array(list(pairs.values())))
+        inv_member=inv[:, 0], inv_kit=inv[:, 1], inv_units=np.array(list(pairs.values())),
+        related=related, core_floor=core_floor, related_cap=related_cap,
+        start_share=start_share, previous=previous, rules=rules)
 
 
 def read_case(path) -> Case:
@@ -289,7 +334,9 @@ def stage_plan(settings) -> list:
     objective = settings["objective"]
     stages += {"min_cost": ["total_cost"], "min_max_burden": ["max_burden", "total_cost"],
                "min_deviation": ["deviation", "total_cost"]}[objective]
-    if settings["tie_break"] == "fair_share" and objective != "min_deviation":
+    if settings["tie_break"] == "previous_plan":
+        stages.append("previous_plan")
+    if settings["tie_break"] in ("fair_share", "previous_plan") and objective != "min_deviation":
         stages.append("deviation")
     return stages
 
@@ -471,6 +518,11 @@ def build(case: Case) -> DirectModel:
                        np.ones(len(first)), np.full(len(first), -np.inf),
                        (1.0 + rho) * np.repeat(case.baseline, n_t)[first]))
 
+    _lever_blocks(case, blocks, var, col, own, n_my, n_t, dict(
+        m=c_m, g=c_g, c=c_c, t=c_t, eff_f=eff_f, eff_p=eff_p, pcost=pcost[c_m]), dict(
+        m=u_m, g=u_g, c=u_c, t=u_t, effect=u_effect, crew=case.k_crew[u_k],
+        cost=case.k_ucost[u_k] + case.k_crew[u_k] * pcost[u_m]), "previous_plan" in stages)
+
     objectives = {}
     if "max_burden" in stages:
         var("Z", 1, 0.0, np.inf)
@@ -504,11 +556,150 @@ def build(case: Case) -> DirectModel:
         c = np.zeros(n)
         c[col("dev", own)] = 1.0
         objectives["deviation"] = c
+    if "previous_plan" in stages:
+        c = np.zeros(n)
+        c[col("chg", np.arange(offsets["chg"][1]))] = 1.0
+        objectives["previous_plan"] = c
 
     return _assemble(blocks, offsets, lower, upper, objectives, stages, case, dict(
         m=c_m, g=c_g, c=c_c, t=c_t, eff_f=eff_f, eff_p=eff_p), dict(
         m=u_m, g=u_g, c=u_c, t=u_t, k=u_k, effect=u_effect),
         np.nonzero(has_terms)[0], share, n)
+
+
+def _measure(measure, cells, units, chosen_cells, chosen_units, col):
+    """(element, column, coefficient) of one measure of docs/model.md's per-cell quantities
+    over the chosen cells, then the chosen units (element: its position in that order)."""
+    k = len(chosen_cells)
+    parts = []
+    cell_terms = {"funding": [("F", 1.0)], "personnel": [("P", 1.0)], "units": [],
+                  "deterrence": [("F", cells["eff_f"]), ("P", cells["eff_p"])],
+                  "cost": [("F", 1.0), ("P", cells["pcost"])]}[measure]
+    unit_terms = {"funding": None, "personnel": units["crew"], "units": 1.0,
+                  "deterrence": units["effect"], "cost": units["cost"]}[measure]
+    for name, coefficient in cell_terms:
+        values = np.broadcast_to(np.asarray(coefficient, float), cells["m"].shape)
+        parts.append((np.arange(k), col(name, chosen_cells), values[chosen_cells]))
+    if unit_terms is not None and len(chosen_units):
+        values = np.broadcast_to(np.asarray(unit_terms, float), units["m"].shape)
+        parts.append((k + np.arange(len(chosen_units)), col("E", chosen_units),
+                      values[chosen_units]))
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0)
+    return tuple(np.concatenate(p) for p in zip(*parts))
+
+
+def _lever_blocks(case, blocks, var, col, own, n_my, n_t, cells, units, previous_plan):
+    """Rows of docs/model.md sections 7-9: core floor, related cap, the path, the rules,
+    max_change and the previous-plan tie-break's change rows (columns `chg`)."""
+    s = case.settings
+    if case.related is None:
+        return
+    gdp = case.gdp.ravel()
+    cell_my, unit_my = cells["m"] * n_t + cells["t"], units["m"] * n_t + units["t"]
+    all_cells, all_units = np.arange(len(cells["m"])), np.arange(len(units["m"]))
+
+    def category(related, rows_kept, name, lower, upper):
+        chosen_cells = all_cells[case.related[cells["c"]] == related]
+        chosen_units = all_units[case.related[units["c"]] == related] if len(units["c"]) \
+            else all_units
+        element, column, coefficient = _measure("cost", cells, units, chosen_cells,
+                                                chosen_units, col)
+        owner = np.concatenate([cell_my[chosen_cells], unit_my[chosen_units]])[element]
+        row_of = np.full(n_my, -1)
+        row_of[rows_kept] = np.arange(len(rows_kept))
+        keep = row_of[owner] >= 0
+        blocks.append((name, row_of[owner][keep], column[keep], coefficient[keep],
+                       lower, upper))
+
+    core_floor = case.core_floor.ravel() * gdp
+    on = np.nonzero(core_floor > 0)[0]
+    if len(on):
+        category(False, on, "core_floor", core_floor[on], np.full(len(on), np.inf))
+    related_cap = case.related_cap.ravel()
+    on = np.nonzero(np.isfinite(related_cap))[0]
+    if len(on):
+        category(True, on, "related_cap", np.full(len(on), -np.inf), related_cap[on] * gdp[on])
+    if s["path_year"] is not None:
+        before = case.years[0] - 1
+        progress = np.minimum(1.0, (np.array(case.years) - before) / (s["path_year"] - before))
+        b = case.start_share[:, None]
+        for key, name, related in (("path_total_share", "path_total", None),
+                                   ("path_core_share", "path_core", False)):
+            goal = s[key]
+            if goal is None:
+                continue
+            share = np.where(b >= goal, goal, b + (goal - b) * progress[None, :]).ravel()
+            on = np.nonzero(share > 0)[0]
+            if related is None:
+                blocks.append((name, np.arange(len(on)), col("cost", on), np.ones(len(on)),
+                               share[on] * gdp[on], np.full(len(on), np.inf)))
+            else:
+                category(related, on, name, share[on] * gdp[on], np.full(len(on), np.inf))
+    codes = {"cells": {"member": cells["m"], "capability": cells["c"], "region": cells["g"],
+                       "year": cells["t"]},
+             "units": {"member": units["m"], "capability": units["c"], "region": units["g"],
+                       "year": units["t"]}}
+
+    def passing(rule, frame, dimensions):
+        size = len(codes[frame]["member"])
+        ok = np.ones(size, dtype=bool)
+        for d in dimensions:
+            if rule[d] is not None:
+                ok &= np.isin(codes[frame][d], sorted(rule[d]))
+        return np.nonzero(ok)[0]
+
+    dims = ("member", "capability", "region", "year")
+    for rule in case.rules:
+        a_cells, a_units = passing(rule, "cells", dims), passing(rule, "units", dims)
+        if not len(a_cells):
+            raise NotImplementedError(f"direct_highs: rule {rule['name']} selects nothing")
+
+        def key(frame, at, rule=rule):
+            return list(zip(*(codes[frame][d][at].tolist() for d in rule["per"]))) \
+                if rule["per"] else [()] * len(at)
+
+        groups = {}
+        for k in key("cells", a_cells):
+            groups.setdefault(k, len(groups))
+        if np.isnan(rule["share"]):
+            b_cells, b_units, bound = a_cells, a_units, rule["value"]
+            weight = np.ones(len(a_cells) + len(a_units))
+        else:
+            b_cells, b_units = passing(rule, "cells", ("year",)), passing(rule, "units",
+                                                                          ("year",))
+            weight = np.concatenate([np.isin(b_cells, a_cells), np.isin(b_units, a_units)]) \
+                - rule["share"]
+            bound = 0.0
+        element, column, coefficient = _measure(rule["measure"], cells, units, b_cells,
+                                                b_units, col)
+        group = np.array([groups.get(k, -1) for k in key("cells", b_cells) +
+                          key("units", b_units)], dtype=np.int64)
+        row = group[element] if len(element) else element
+        keep = row >= 0
+        n = len(groups)
+        lower = np.full(n, bound if rule["sense"] in (">=", "=") else -np.inf)
+        upper = np.full(n, bound if rule["sense"] in ("<=", "=") else np.inf)
+        blocks.append(("rules", row[keep], column[keep],
+                       (coefficient * weight[element])[keep], lower, upper))
+    previous = case.previous.ravel()
+    covered = np.nonzero(np.isfinite(previous))[0]
+    if s["max_change"] is not None and len(covered):
+        delta = s["max_change"]
+        blocks.append(("max_change", np.arange(len(covered)), col("cost", covered),
+                       np.ones(len(covered)), (1 - delta) * previous[covered],
+                       (1 + delta) * previous[covered]))
+    if previous_plan:
+        n = len(covered)
+        var("chg", n, 0.0, np.inf)
+        rows = np.concatenate([np.arange(n), np.arange(n)])
+        columns = np.concatenate([col("chg", np.arange(n)), col("cost", covered)])
+        blocks.append(("change_above", rows, columns,
+                       np.concatenate([np.ones(n), -np.ones(n)]), -previous[covered],
+                       np.full(n, np.inf)))
+        blocks.append(("change_below", rows, columns, np.ones(2 * n), previous[covered],
+                       np.full(n, np.inf)))
 
 
 def _assemble(blocks, offsets, lower, upper, objectives, stages, case, cells, units,

@@ -306,10 +306,8 @@ def _previous_lines(previous: pd.DataFrame, currency: str) -> list[str]:
                 f"{money(0.05)}{_unit(currency)} ({len(previous):,d} member-years compared)."]
     row = previous.loc[change.idxmax()]
     share = "" if math.isnan(row["change_share"]) else f", {row['change_share']:+.2%}"
-    line = (f"Against the previous plan: total change {money(float(change.sum()))}"
-            f"{_unit(currency)} over {len(previous):,d} member-years; the largest, "
-            f"{row['member']} in {int(row['year'])}, {float(row['change']):+,.1f}"
-            f"{_unit(currency)}{share}.")
+    line = (f"Against the previous plan, the largest change: {row['member']} in "
+            f"{int(row['year'])}, {float(row['change']):+,.1f}{_unit(currency)}{share}.")
     return [line]
 
 

@@ -13,7 +13,7 @@ from optimizer.sweep import Scenario, _process_pool, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
-ALLIANCE = ROOT / "inputs" / "alliance.xlsx"
+ALLIANCE = ROOT / "tests" / "cases" / "alliance_2030.xlsx"  # the shipped example, 2026-2030
 
 
 def _with_time_limit(inputs, seconds):

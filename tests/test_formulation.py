@@ -15,7 +15,12 @@ from optimizer.highs_adapter import assemble, compile_model
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
-CASES = [ROOT / "inputs" / "tiny.xlsx", ROOT / "inputs" / "alliance.xlsx"] + sorted(
+#: the shipped example's first five years, every lever kept (inputs/build_alliance.py)
+ALLIANCE = ROOT / "tests" / "cases" / "alliance_2030.xlsx"
+#: the example as shipped before the path to 2035 (2026-2030, no levers), where HiGHS 1.16's
+#: MIP presolve went wrong
+BEFORE_PATH = ROOT / "tests" / "cases" / "alliance_before_path.xlsx"
+CASES = [ROOT / "inputs" / "tiny.xlsx", ALLIANCE, BEFORE_PATH] + sorted(
     REFERENCE.glob("small_*.xlsx"))[:16:3] + [REFERENCE / "nato_5101.xlsx"]
 
 
@@ -42,7 +47,7 @@ def test_solve_gives_the_same_result_by_either_engine(objective):
     """Identical matrices and options: HiGHS takes the same path, so every number matches."""
     from optimizer import solve
 
-    inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx")
+    inputs = read_inputs(ALLIANCE)
     matrix, pyomo = (solve(inputs, objective=objective, engine=engine)
                      for engine in ("matrix", "pyomo"))
     assert matrix.status == pyomo.status == "optimal"
@@ -64,7 +69,7 @@ def test_an_unknown_engine_is_refused():
 
 def test_fairness_and_deviation_rows_stay_sparse():
     """No fairness or deviation row has more than |M| + 3 entries (here: 2 and 3)."""
-    inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx").with_overrides(
+    inputs = read_inputs(ALLIANCE).with_overrides(
         {"settings.fairness_tolerance": 0.5, "settings.objective": "min_deviation"})
     compiled = assemble(formulate(inputs))
     rows = compiled.matrix.tocsr()
@@ -81,7 +86,7 @@ def test_mip_presolve_keeps_the_true_optimum():
     for MIPs."""
     from optimizer import solve
 
-    inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx")
+    inputs = read_inputs(BEFORE_PATH)
     burden = solve(inputs, objective="min_max_burden").summary["objective_value"]
     fairest = solve(inputs, objective="min_deviation").summary["max_burden"]
     assert burden <= fairest * (1 + 1e-6)
@@ -94,7 +99,7 @@ def test_columns_follow_the_declared_order_not_the_order_of_calls():
     from models.registry import COLUMN_ORDER, FAMILIES
     from models.sets import index_sets
 
-    inputs = read_inputs(ROOT / "inputs" / "alliance.xlsx").with_overrides(
+    inputs = read_inputs(ALLIANCE).with_overrides(
         {"settings.robustness": 1, "settings.objective": "min_max_burden"})
     expected = formulate(inputs)
     reversed_ = Formulation(index_sets(inputs), inputs.settings)

@@ -23,6 +23,8 @@ from optimizer.stages import formulate
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
+#: the shipped example's first five years, every lever kept (inputs/build_alliance.py)
+ALLIANCE = ROOT / "tests" / "cases" / "alliance_2030.xlsx"
 SHIPPED = sorted((ROOT / "inputs").glob("*.xlsx"))
 REFERENCE_CASES = ["small_5002.xlsx", "small_5008.xlsx", "small_5013.xlsx", "small_5014.xlsx",
                    "nato_5100.xlsx"]
@@ -136,6 +138,13 @@ def test_random_solutions_give_the_reference_table(path):
         assert ("at_cap", True) in flags
 
 
+def case_path(name: str) -> Path:
+    for folder in (ROOT / "inputs", ROOT / "tests" / "cases", REFERENCE):
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(name)
+
+
 def test_the_large_generated_case_gives_the_reference_table(large):
     layout = formulate(large)
     for x in solution_vectors(layout, seed=7):
@@ -146,10 +155,10 @@ def test_the_large_generated_case_gives_the_reference_table(large):
         assert_same_table(absent, formulate(absent), x)
 
 
-@pytest.mark.parametrize("name", ["tiny.xlsx", "alliance.xlsx", "small_5013.xlsx",
+@pytest.mark.parametrize("name", ["tiny.xlsx", "alliance_2030.xlsx", "small_5013.xlsx",
                                   "small_5014.xlsx", "small_5002.xlsx"])
 def test_solved_plans_give_the_reference_table(name, monkeypatch):
-    path = ROOT / "inputs" / name if (ROOT / "inputs" / name).exists() else REFERENCE / name
+    path = case_path(name)
     seen = []
 
     def recorded(inputs, layout, x):
@@ -164,9 +173,9 @@ def test_solved_plans_give_the_reference_table(name, monkeypatch):
     assert_frame_equal(result.members, seen[0], check_exact=True)
 
 
-@pytest.mark.parametrize("name", ["tiny.xlsx", "alliance.xlsx"])
+@pytest.mark.parametrize("name", ["tiny.xlsx", "alliance_2030.xlsx"])
 def test_absent_members_get_zeros_no_floor_and_no_cap(name):
-    base = read(ROOT / "inputs" / name)
+    base = read(case_path(name))
     for member in (base.members.index[0], base.members.index[-1]):
         inputs = base.with_overrides({f"members[{member}].absent": "yes"})
         layout = formulate(inputs)
@@ -197,7 +206,7 @@ def test_member_years_and_layout_of_different_cases():
 
 
 def test_years_with_no_cost():
-    inputs = read(ROOT / "inputs" / "alliance.xlsx")
+    inputs = read(ALLIANCE)
     layout = formulate(inputs)
     assert_same_table(inputs, layout, np.zeros(layout.n_columns))
     x = next(solution_vectors(layout, seed=5))
@@ -211,7 +220,7 @@ def test_years_with_no_cost():
 
 def test_no_cap_no_personnel_figure_and_zero_gdp():
     # blanks the workbook cannot hold, set on the tables members_table reads
-    base = read(ROOT / "inputs" / "alliance.xlsx")
+    base = read(ALLIANCE)
     member_years = base.member_years.copy()
     members = base.members.copy()
     rng = np.random.default_rng(2)
@@ -228,7 +237,7 @@ def test_no_cap_no_personnel_figure_and_zero_gdp():
 
 def test_nonfinite_solution_entries():
     # NaN counts as no cost (the reference merge's fillna), infinities flow through the totals
-    inputs = read(ROOT / "inputs" / "alliance.xlsx")
+    inputs = read(ALLIANCE)
     layout = formulate(inputs)
     n = len(layout.member_years)
     rng = np.random.default_rng(9)

@@ -40,10 +40,14 @@ def _generated(tmp_path_factory, size: str):
     return read_inputs(module.write_case(tmp_path_factory.mktemp(size), size, "lp"))
 
 
-@pytest.fixture(scope="module", params=["alliance.xlsx", "tiny.xlsx", "nato"])
+@pytest.fixture(scope="module", params=["alliance_2030.xlsx", "tiny.xlsx", "nato"])
 def case(request, tmp_path_factory):
+    """The shipped example's first five years (every lever kept), the tiny example, and the
+    generated NATO-size case."""
     if request.param == "nato":
         return _generated(tmp_path_factory, "nato")
+    if request.param == "alliance_2030.xlsx":
+        return read_inputs(ROOT / "tests" / "cases" / request.param)
     return read_inputs(ROOT / "inputs" / request.param)
 
 

@@ -83,9 +83,43 @@ def stages(settings) -> list[str]:
     plan = ["shortfall_index"] if settings.allow_shortfall else []
     plan += {"min_cost": ["total_cost"], "min_max_burden": ["max_burden", "total_cost"],
              "min_deviation": ["deviation", "total_cost"]}[settings.objective]
-    if settings.tie_break == "fair_share" and settings.objective != "min_deviation":
+    if settings.tie_break == "previous_plan":
+        plan.append("previous_plan")
+    if settings.tie_break in ("fair_share", "previous_plan") and \
+            settings.objective != "min_deviation":
         plan.append("deviation")
     return plan
+
+
+def previous_years(inputs) -> list[tuple]:
+    """The present members' (member, year) pairs the previous plan covers."""
+    if inputs.previous is None or inputs.previous.empty:
+        return []
+    known = set(zip(inputs.previous["member"], inputs.previous["year"]))
+    return [key for key in member_years(inputs) if key in known]
+
+
+def lever_blocks(inputs) -> set[str]:
+    """The row blocks of docs/model.md sections 7-9 the case's inputs call for."""
+    settings, my = inputs.settings, inputs.member_years
+    present_years = my[my.index.get_level_values("member").isin(present(inputs))]
+    blocks = set()
+    if inputs.rules is not None and not inputs.rules.empty:
+        blocks.add("rules")
+    if (present_years["core_floor_share"] > 0).any():
+        blocks.add("core_floor")
+    if present_years["related_cap_share"].notna().any():
+        blocks.add("related_cap")
+    if settings.path_year is not None:
+        blocks |= {name for name, share in (("path_total", settings.path_total_share),
+                                            ("path_core", settings.path_core_share))
+                   if share is not None and share > 0}
+    if previous_years(inputs):
+        if settings.max_change is not None:
+            blocks.add("max_change")
+        if settings.tie_break == "previous_plan":
+            blocks |= {"change_above", "change_below"}
+    return blocks
 
 
 def cells(inputs) -> list[tuple]:
@@ -142,6 +176,8 @@ def test_variables_exist_where_the_settings_need_them_indexed_by_labels(case):
                           for member in sorted(present(inputs)) if (member, g) not in out]
     if "deviation" in plan:
         expected["dev"] = member_years(inputs)
+    if "previous_plan" in plan:
+        expected["change"] = previous_years(inputs)
     names = {v.local_name for v in m.component_objects(pyo.Var)}
     assert names == set(expected) | ({"Z"} if "max_burden" in plan else set())
     for name, keys in expected.items():
@@ -211,6 +247,7 @@ def test_constraints_are_the_blocks_with_the_matrix_route_sizes(case):
     expected |= {"ramp", "ramp_baseline"} if settings.max_growth is not None else set()
     expected |= {"max_burden_definition"} if "max_burden" in plan else set()
     expected |= {"deviation_above", "deviation_below"} if "deviation" in plan else set()
+    expected |= lever_blocks(inputs)
     components = [c.local_name for c in m.component_objects(pyo.Constraint)]
     assert components == list(m.formulation.blocks)
     assert set(components) == expected

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(
     bool(MISSING), reason=f"{', '.join(MISSING)} not installed: the rendered report needs "
     "LibreOffice and poppler (apt-get install libreoffice-calc poppler-utils)")
 
-#: The titles of the charts sheet's charts (2030 is the example's last year).
+#: The titles of the charts sheet's charts (2030: the last year of the shipped example's first
+#: five years, tests/cases/alliance_2030.xlsx, the case rendered here).
 CHART_TITLES = ["Burden by member, 2030", "Share of the alliance's cost against fair share",
                 "Cost share against fair share, 2030", "Spending path by member",
                 "The alliance's total cost and burden by year", "Contributions by region, 2030"]
@@ -54,7 +55,7 @@ def to_pdf(report: Path) -> Path:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rendered")
-    result = solve(read_inputs(ROOT / "inputs" / "alliance.xlsx"))
+    result = solve(read_inputs(ROOT / "tests" / "cases" / "alliance_2030.xlsx"))
     pdf = to_pdf(write_report(result, folder / "alliance-report.xlsx"))
     info = dict(line.split(":", 1) for line in run("pdfinfo", str(pdf)).splitlines()
                 if ":" in line)
@@ -93,7 +94,7 @@ def coloured_share(folder: Path, pdf: Path, page: int) -> float:
 def test_the_report_prints_on_a_sensible_number_of_pages(rendered):
     texts = rendered[2]
     assert len(texts) in PAGES, len(texts)
-    assert "Brief: alliance.xlsx" in texts[0]
+    assert "Brief: alliance_2030.xlsx" in texts[0]
     assert "Item" in texts[1] and "Total cost, the plan's (USD million)" in texts[1]
 
 

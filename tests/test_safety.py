@@ -31,7 +31,7 @@ from optimizer.headers import read_sheet
 from optimizer.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLIANCE = ROOT / "inputs" / "alliance.xlsx"
+ALLIANCE = ROOT / "tests" / "cases" / "alliance_2030.xlsx"  # the shipped example, 2026-2030
 TINY = ROOT / "inputs" / "tiny.xlsx"
 BURDEN = str(Path(sys.executable).with_name("burden"))
 GIB_KIB = 1024 * 1024  # ru_maxrss is in KiB on Linux

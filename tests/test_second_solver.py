@@ -22,7 +22,7 @@ from test_invariants import PHASES, cases  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference"
-CASES = [ROOT / "inputs" / "tiny.xlsx", ROOT / "inputs" / "alliance.xlsx",
+CASES = [ROOT / "inputs" / "tiny.xlsx", ROOT / "tests" / "cases" / "alliance_2030.xlsx",
          *sorted(REFERENCE.glob("small_*.xlsx"))]
 
 

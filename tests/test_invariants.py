@@ -171,8 +171,11 @@ def cases(draw, with_levers: bool = False):
             max_change = draw(st.sampled_from([None, 1.0, 3.0]))
             previous_tie = max_change is None or draw(st.booleans())
 
-    if rule_spec is not None and (rule_spec["member"], rule_spec["region"]) in denied:
-        rule_spec["region"] = None  # a selection with no cell is an input error
+    if rule_spec is not None and rule_spec["region"] is not None:
+        covered = [rule_spec["member"]] if rule_spec["member"] is not None else \
+            [m for m in members if m != absent]
+        if all((m, rule_spec["region"]) in denied for m in covered):
+            rule_spec["region"] = None  # a selection with no cell is an input error
     if rule_spec is not None:
         sheets["rules"] = [{"rule": "r", **{k: (",".join(v) if k == "per" else v)
                                             for k, v in rule_spec.items()}}]

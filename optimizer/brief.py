@@ -287,8 +287,10 @@ def _path_lines(path: pd.DataFrame, settings: pd.DataFrame, years: list[int]) ->
              and not (isinstance(values[k], float) and math.isnan(values[k]))]
     head = f"On the path to {' and '.join(goals)} by {general(values['path_year'])}, "
     held = path["path_binds"].astype(bool)
-    lines = [head + (f"these members spend what the path asks and no more: "
-                     f"{_who(path, held, years)}." if held.any()
+    count = path.loc[held, "member"].nunique()
+    lines = [head + (f"{count:,d} of {path['member'].nunique():,d} members spend what the "
+                     f"path asks and no more in some year: {_who(path, held, years)}."
+                     if held.any()
                      else "every member spends above what its path asks.")]
     below = path["cap_below_path"].astype(bool)
     if below.any():

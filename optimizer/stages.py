@@ -38,10 +38,10 @@ SHORTFALL_TOLERANCE = 1e-7  # SI* above this: optimal_with_shortfall (docs/model
 ENGINES = ("matrix", "pyomo")
 
 
-def solve(inputs, objective: str | None = None, time_limit: float | None = None,
-          engine: str = "matrix", model=None, solver: str = "highs",
+def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
           what_it_takes: bool | tuple | None = None) -> Result:
-    """Solve `inputs` (optionally with another objective or time limit) and return a Result.
+    """Solve `inputs` and return a Result. Settings are changed one way, on the inputs:
+    `solve(inputs.with_overrides({"settings.objective": "min_max_burden"}))`.
 
     `model`: a Pyomo model from `build_model(inputs)` that the analyst may have changed
     (constraints, variables, bounds, terms added to a stage's objective): the stages are
@@ -72,14 +72,6 @@ def solve(inputs, objective: str | None = None, time_limit: float | None = None,
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     started = time.perf_counter()
-    changes = {}
-    if objective is not None:
-        changes["objective"] = objective
-    if time_limit is not None:
-        changes["time_limit"] = float(time_limit)
-    if changes:
-        inputs = dataclasses.replace(inputs, settings=dataclasses.replace(inputs.settings,
-                                                                          **changes))
     if solver != "highs":
         from .pyomo_solvers import check_solver
 

@@ -395,7 +395,7 @@ def test_a_model_built_for_other_stages_is_refused(built, solved):
     with pytest.raises(ValueError, match="the model was built for the stages"):
         solve(inputs.with_overrides({"settings.objective": solved}), model=model)
     with pytest.raises(ValueError, match="the model was built for the stages"):
-        solve(inputs, objective=solved, model=model)
+        solve(inputs.with_overrides({"settings.objective": solved}), model=model)
 
 
 def test_a_model_built_from_other_inputs_is_refused(alliance):

@@ -48,7 +48,7 @@ def test_solve_gives_the_same_result_by_either_engine(objective):
     from optimizer import solve
 
     inputs = read_inputs(ALLIANCE)
-    matrix, pyomo = (solve(inputs, objective=objective, engine=engine)
+    matrix, pyomo = (solve(inputs.with_overrides({"settings.objective": objective}), engine=engine)
                      for engine in ("matrix", "pyomo"))
     assert matrix.status == pyomo.status == "optimal"
     for name in ("shortfall_index", "objective_value", "total_cost", "max_burden"):
@@ -87,8 +87,8 @@ def test_mip_presolve_keeps_the_true_optimum():
     from optimizer import solve
 
     inputs = read_inputs(BEFORE_PATH)
-    burden = solve(inputs, objective="min_max_burden").summary["objective_value"]
-    fairest = solve(inputs, objective="min_deviation").summary["max_burden"]
+    burden = solve(inputs.with_overrides({"settings.objective": "min_max_burden"})).summary["objective_value"]
+    fairest = solve(inputs.with_overrides({"settings.objective": "min_deviation"})).summary["max_burden"]
     assert burden <= fairest * (1 + 1e-6)
     assert burden == pytest.approx(0.045172786774, rel=1e-6)
 

@@ -183,8 +183,8 @@ def test_frontier_runs_from_min_cost_to_min_deviation(tmp_path):
     inputs = read_inputs(ROOT / "tests" / "reference" / "small_5001.xlsx")
     curve = frontier(inputs, points=5).table
     assert len(curve) == 5 and (curve["status"] == "optimal").all()
-    cheapest = solve(inputs, objective="min_cost").summary
-    fairest = solve(inputs, objective="min_deviation").summary
+    cheapest = solve(inputs.with_overrides({"settings.objective": "min_cost"})).summary
+    fairest = solve(inputs.with_overrides({"settings.objective": "min_deviation"})).summary
     assert curve["total_cost"].iloc[0] == pytest.approx(cheapest["total_cost"], rel=2e-6)
     assert curve["deviation"].iloc[-1] == pytest.approx(fairest["objective_value"], rel=2e-6)
     assert curve["total_cost"].iloc[-1] == pytest.approx(fairest["total_cost"], rel=2e-6)

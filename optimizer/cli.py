@@ -478,9 +478,7 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
                           persistent=not fresh, identity=identity).table
     except StoreLocked as error:
         close()
-        click.echo(f"error: {error}", err=True)
-        _json_error("store_locked", message=str(error))
-        sys.exit(EXIT_NO_SOLUTION)
+        _store_locked(error)
     except KeyboardInterrupt:
         close()
         _interrupted(output.with_suffix(".sqlite"), scenarios, identity, "scenarios")
@@ -496,6 +494,13 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
          ", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
          certification_line(table), f"sweep workbook: {output}")
     sys.exit(EXIT_SOLVED)
+
+
+def _store_locked(error) -> None:
+    """Another sweep holds the store: one line (JSON under --json), exit 1."""
+    click.echo(f"error: {error}", err=True)
+    _json_error("store_locked", message=str(error))
+    sys.exit(EXIT_NO_SOLUTION)
 
 
 def _quiet() -> bool:
@@ -657,9 +662,7 @@ def ranges_command(input_path, slack, by_year, workers, scheduler, output, overr
                           out=output, progress=update)
     except StoreLocked as error:
         close()
-        click.echo(f"error: {error}", err=True)
-        _json_error("store_locked", message=str(error))
-        sys.exit(EXIT_NO_SOLUTION)
+        _store_locked(error)
     except KeyboardInterrupt:
         close()
         click.echo(f"interrupted: {len(saved_keys(store))} bounds are saved in {store}; run "

@@ -168,8 +168,10 @@ def _held_back_lines(deterrence: pd.DataFrame) -> list[str]:
     weight = short["priority"] * short["shortfall"] / short["target"].where(short["target"] > 0)
     short = short.assign(_weight=weight.fillna(0.0)).sort_values("_weight", ascending=False,
                                                                 kind="stable")
+    from .held_back import summarised
+
     parts = [f"{row['capability']} in {row['region']} in {int(row['year'])} "
-             f"({row['held_back_by']})" for _, row in short.head(SHORT).iterrows()]
+             f"({summarised(row['held_back_by'])})" for _, row in short.head(SHORT).iterrows()]
     return ["Held back by: " + "; ".join(parts) + "."]
 
 

@@ -85,6 +85,20 @@ def describe(reasons: dict) -> str:
                      if reasons.get(kind))
 
 
+def summarised(text: str, shown: int = 4) -> str:
+    """A `held_back_by` text for a sentence: each limit's members beyond the first `shown`
+    counted, not listed ('at cap: A, B, C, D and 27 more'); the deterrence sheet keeps the
+    whole list."""
+    parts = []
+    for part in str(text).split("; "):
+        kind, colon, names = part.partition(": ")
+        items = names.split(", ") if colon else []
+        if len(items) > shown + 1:
+            names = ", ".join(items[:shown]) + f" and {len(items) - shown} more"
+        parts.append(f"{kind}{colon}{names}")
+    return "; ".join(parts)
+
+
 def _members_by(frame: pd.DataFrame, keys: list[str]) -> dict:
     """(capability, region, year) -> the set of members in `frame` there."""
     if not len(frame):

@@ -221,11 +221,12 @@ def _raised(relax) -> str:
 def short_sentences(short: pd.DataFrame, relax) -> list[str]:
     """One sentence a target still short with the limits raised."""
     from .brief import quantity
+    from .held_back import summarised
 
     return [f"Even with the {_raised(relax)} raised as far as needed, {row['capability']} in "
             f"{row['region']} in {int(row['year'])} would still be short by "
             f"{quantity(row['shortfall'])} of {quantity(row['target'])}"
-            + (f" ({row['held_back_by']})." if row["held_back_by"] else ".")
+            + (f" ({summarised(row['held_back_by'])})." if row["held_back_by"] else ".")
             for _, row in short.iterrows()]
 
 

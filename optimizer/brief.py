@@ -252,6 +252,7 @@ def _limit_lines(members: pd.DataFrame, years: list[int]) -> list[str]:
 
 
 RULES_SHOWN = 3  # binding rule rows named, dearest first
+PATH_SHOWN = 6  # members the path holds, named in the brief
 
 
 def _rule_group(row) -> str:
@@ -289,10 +290,12 @@ def _path_lines(path: pd.DataFrame, settings: pd.DataFrame, years: list[int]) ->
              and not (isinstance(values[k], float) and math.isnan(values[k]))]
     head = f"On the path to {' and '.join(goals)} by {general(values['path_year'])}, "
     held = path["path_binds"].astype(bool)
-    count = path.loc[held, "member"].nunique()
-    lines = [head + (f"{count:,d} of {path['member'].nunique():,d} members spend what the "
-                     f"path asks and no more in some year: {_who(path, held, years)}."
-                     if held.any()
+    names = list(dict.fromkeys(path.loc[held, "member"].tolist()))
+    shown = ", ".join(names[:PATH_SHOWN]) + (
+        f" and {len(names) - PATH_SHOWN} more" if len(names) > PATH_SHOWN else "")
+    lines = [head + (f"{len(names):,d} of {path['member'].nunique():,d} members spend what "
+                     f"the path asks and no more in some year ({shown}; the years are on the "
+                     "path sheet)." if held.any()
                      else "every member spends above what its path asks.")]
     below = path["cap_below_path"].astype(bool)
     if below.any():

@@ -251,7 +251,8 @@ def test_the_time_limit_reaches_the_solver(solver, monkeypatch):
         return opt
 
     monkeypatch.setattr(module, "_factory", recording)
-    result = solve(read_inputs(ROOT / "inputs" / "tiny.xlsx"), time_limit=40, solver=solver)
+    result = solve(read_inputs(ROOT / "inputs" / "tiny.xlsx").with_overrides(
+        {"settings.time_limit": 40}), solver=solver)
     assert result.status == "optimal"
     time_name, gap_name = module.OPTION_NAMES[solver]
     assert len(seen) == len(result.stages)

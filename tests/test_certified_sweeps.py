@@ -56,11 +56,11 @@ def _stage_values(result) -> dict:
 
 @pytest.mark.parametrize("name, warm_start", [
     ("tiny", True),  # LP, min_cost; warm starts, one instance per stage (the default)
-    ("small_5013.xlsx", True),  # LP, robust, ramp, absent member
+    pytest.param("small_5013.xlsx", True, marks=pytest.mark.slow),  # LP, robust, ramp, absent
     ("small_5005.xlsx", True),  # MIP, min_max_burden
-    ("small_5007.xlsx", True),  # MIP, robust
+    pytest.param("small_5007.xlsx", True, marks=pytest.mark.slow),  # MIP, robust
     ("tiny", False),  # the same, each case starting cold on one instance
-    ("small_5005.xlsx", False),
+    pytest.param("small_5005.xlsx", False, marks=pytest.mark.slow),
 ])
 def test_in_place_re_solves_equal_cold_solves_and_are_certified(name, warm_start):
     base = _case(name)

@@ -64,7 +64,7 @@ GRID = [{"targets.scale": scale, "members.cap_gdp_share": cap}
         for scale in (1.0, 1.05, 0.85) for cap in (0.06, 0.05)]
 
 
-@pytest.mark.parametrize("warm_start", [False, True])
+@pytest.mark.parametrize("warm_start", [pytest.param(False, marks=pytest.mark.slow), True])
 def test_a_numbers_only_grid_on_the_shipped_example_equals_fresh_solves(warm_start):
     """The shipped example's first five years (31 members, integer equipment, every lever)
     over a grid of target scales and

@@ -145,27 +145,19 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
         tasks.append((Scenario(f"coalition {_label(ordered)}", overrides),
                       scenario_key(identity, list(overrides)), position))
     failures = []
+
+    def failed(row):
+        failures.append(f"{row['scenario']}: {row['status']}"
+                        + (f" ({row['message']})" if row.get("message") else ""))
+
+    def run(todo, on_row):
+        run_tasks(inputs, todo, workers or os.cpu_count() or 1, scheduler, on_row,
+                  task=solve_coalition)
+
     with Store(store_path) as store:
-        done = store.done_keys()
-        todo = [task for task in tasks if task[1] not in done]
-        already = len(tasks) - len(todo)
-        finished = [already]
-
-        def on_row(row):
-            if row["status"] == "optimal" and row.get("shortfall_index") is not None:
-                store.record(row)
-            else:  # not stored: a re-run tries it again
-                failures.append(f"{row['scenario']}: {row['status']}"
-                                + (f" ({row['message']})" if row.get("message") else ""))
-            finished[0] += 1
-            if progress:
-                progress(finished[0], len(tasks), already)
-
-        if progress:
-            progress(already, len(tasks), already)
-        if todo:
-            run_tasks(inputs, todo, workers or os.cpu_count() or 1, scheduler, on_row,
-                      task=solve_coalition)
+        solved = store.solve_missing(
+            tasks, run, rejected=failed, progress=progress,
+            keep=lambda row: row["status"] == "optimal" and row.get("shortfall_index") is not None)
         stored = store.scenarios([task[1] for task in tasks]).set_index("key")
     if failures:
         raise ShapleyError(f"{len(failures)} coalition{'s' if len(failures) != 1 else ''} "
@@ -173,7 +165,8 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
                            + ("; ..." if len(failures) > 5 else ""))
     values = {coalition: float(stored.loc[key, "shortfall_index"])
               for coalition, (_, key, _) in zip(coalitions, tasks)}
-    return values, {"coalitions": len(tasks), "solved": len(todo), "from_store": already}
+    return values, {"coalitions": len(tasks), "solved": solved,
+                    "from_store": len(tasks) - solved}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -341,35 +341,25 @@ def _solve_bounds(inputs, solver, tasks, store_path, workers, scheduler, progres
     process on `solver`, more on the executors. Returns the stored rows and the counts."""
     from .sweep import run_tasks
 
-    with Store(store_path) as store:
-        done = store.done_keys()
-        todo = [task for task in tasks if task[1] not in done]
-        already = len(tasks) - len(todo)
-        finished = [already]
+    failed: dict = {}
 
-        def on_row(row):
-            if row["status"] == "optimal":
-                store.record(row)
-            else:  # kept out of the store: a re-run tries it again
-                failed[row["key"]] = row
-            finished[0] += 1
-            if progress:
-                progress(finished[0], len(tasks), already)
-
-        failed: dict = {}
-        if progress:
-            progress(already, len(tasks), already)
-        if todo and workers == 1 and not scheduler:
+    def run(todo, on_row):
+        if workers == 1 and not scheduler:
             solver.limit(limits["shortfall_index"], limits["least_cost"], limits["slack"])
             for item in todo:
                 on_row(bound_row(solver, *item))
-        elif todo:
+        else:
             run_tasks(inputs, todo, workers, scheduler, on_row,
                       task=functools.partial(solve_bound, **limits))
+
+    with Store(store_path) as store:
+        solved = store.solve_missing(tasks, run, keep=lambda row: row["status"] == "optimal",
+                                     rejected=lambda row: failed.update({row["key"]: row}),
+                                     progress=progress)
         stored = store.scenarios([task[1] for task in tasks])
     if failed:
         stored = pd.concat([stored, pd.DataFrame(list(failed.values()))], ignore_index=True)
-    return stored.set_index("key"), (len(tasks), len(todo), already)
+    return stored.set_index("key"), (len(tasks), solved, len(tasks) - solved)
 
 
 def _empty(by_year: bool) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -172,6 +173,40 @@ class Store:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+
+    def solve_missing(self, tasks: list, run: Callable[[list, Callable[[dict], None]], None],
+                      *, keep: Callable[[dict], bool] | None = None,
+                      rejected: Callable[[dict], None] | None = None,
+                      progress: Callable[[int, int, int], None] | None = None) -> int:
+        """Solve the tasks `(scenario, key, position)` the store does not hold, each key once:
+        `run(todo, on_row)` solves `todo` and hands every finished row to `on_row`, which
+        records the rows `keep` accepts (all when None) and hands the others to `rejected`
+        (kept out of the store, so a re-run tries them again). `progress(finished, total,
+        from_store)` counts the tasks the store already held as finished. Returns how many
+        tasks were solved."""
+        todo, seen = [], self.done_keys()
+        for task in tasks:
+            if task[1] not in seen:
+                seen.add(task[1])
+                todo.append(task)
+        already = len(tasks) - len(todo)
+        finished = already
+
+        def on_row(row: dict) -> None:
+            nonlocal finished
+            if keep is None or keep(row):
+                self.record(row)
+            elif rejected is not None:
+                rejected(row)
+            finished += 1
+            if progress:
+                progress(finished, len(tasks), already)
+
+        if progress:
+            progress(already, len(tasks), already)
+        if todo:
+            run(todo, on_row)
+        return len(todo)
 
     def scenarios(self, keys: list[str] | None = None) -> pd.DataFrame:
         frame = pd.read_sql_query("SELECT * FROM scenarios ORDER BY position, scenario", self.db)

@@ -356,33 +356,20 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
         store_path = default_store(Path(out)) if out else Path(scratch) / "sweep.sqlite"
         with Store(store_path) as store:
             keys = [scenario_key(identity, s.overrides) for s in expanded]
-            done = store.done_keys()
-            todo, seen = [], set(done)
-            for position, (scenario, key) in enumerate(zip(expanded, keys)):
-                if key not in seen:  # scenarios with the same overrides are solved once
-                    seen.add(key)
-                    todo.append((scenario, key, position))
-            already = len(expanded) - len(todo)
-            finished = [already]
+            task = run_scenario if persistent and extra is None and solver == "highs" \
+                else functools.partial(run_scenario, persistent=persistent, extra=extra,
+                                       solver=solver)
 
-            def on_row(row):
-                store.record(row)
-                finished[0] += 1
-                if progress:
-                    progress(finished[0], len(expanded), already)
-
-            if progress:
-                progress(already, len(expanded), already)
-            if todo:
-                task = run_scenario if persistent and extra is None and solver == "highs" \
-                    else functools.partial(run_scenario, persistent=persistent, extra=extra,
-                                           solver=solver)
+            def run(todo, on_row):
                 if extra is not None and not scheduler and \
                         getattr(extra, "__module__", "") == "__main__":
                     for item in todo:  # the function lives only in this process
                         on_row(task(inputs, *item))
                 else:
                     run_tasks(inputs, todo, workers, scheduler, on_row, task)
+
+            store.solve_missing([(scenario, key, position) for position, (scenario, key)
+                                 in enumerate(zip(expanded, keys))], run, progress=progress)
             table = sweep_table(store, expanded, keys)
             found = Sweep(table=table, member_costs=store.member_costs(keys),
                           shortfalls=store.targets(keys),

@@ -52,6 +52,39 @@ LIMITS = ("caps", "personnel")
 MEMBER_YEAR = ["member", "year"]
 
 
+@dataclasses.dataclass(frozen=True)
+class Limit:
+    """One relaxable limit: `limited[m,t] - scale[m,t] * raised[m,t] <= bound[m,t]` on the
+    member-years where `bound` is finite (and above 0 with `positive`); `scale` and `bound`
+    are member-year columns."""
+
+    raised: str          # the raise's column, a share of `scale`
+    limited: str         # the variable the limit bounds
+    scale: str
+    bound: str
+    rows: str            # the rows' family name
+    stage: str           # the stage that minimises sum scale * raised
+    positive: bool       # a limit of 0 stays 0
+    unit: str | None     # the raise's measure (sets.measure key)
+    doc: str
+    row_doc: str
+    stage_doc: str
+
+
+#: the limits that can be relaxed, in the order their rows and stages are emitted
+LIMITS = {
+    "caps": Limit(
+        "cap_raise", "cost", "gdp", "upper", "cap_relaxation", "relaxation_money", False, "burden",
+        "what member m would spend above its cap in year t, as a share of its GDP",
+        "cost[m,t] - gdp[m,t] w[m,t] <= cap[m,t] gdp[m,t]", "sum u = sum gdp w"),
+    "personnel": Limit(
+        "personnel_raise", "persons", "avail", "avail", "personnel_relaxation",
+        "relaxation_persons", True, None,
+        "persons member m would deploy above its limit in year t, as a fraction of it",
+        "persons[m,t] - avail[m] y[m,t] <= avail[m]", "sum v = sum avail y"),
+}
+
+
 def requested(relax) -> tuple[str, ...]:
     """The limits asked for, in `LIMITS` order; a ValueError for any other."""
     relax = (relax,) if isinstance(relax, str) else tuple(relax or ())
@@ -71,89 +104,55 @@ def required(inputs):
 
 def stages(relax) -> list[str]:
     """The relaxation's stages, minimised before the stated objective's."""
-    return ["relaxation"] + (["relaxation_money"] if "caps" in relax else []) + \
-        (["relaxation_persons"] if "personnel" in relax else [])
+    return ["relaxation"] + [LIMITS[name].stage for name in requested(relax)]
 
 
-def capped(sets) -> np.ndarray:
-    """The member-years with a cap."""
-    return np.flatnonzero(np.isfinite(sets.member_years["upper"].to_numpy(float)))
-
-
-def staffed(sets) -> np.ndarray:
-    """The member-years with deployable personnel."""
-    return np.flatnonzero(sets.member_years["avail"].to_numpy(float) > 0)
+def relaxed(sets, limit: Limit) -> np.ndarray:
+    """The member-years whose `limit` can be raised: a cap, or deployable personnel."""
+    bound = sets.member_years[limit.bound].to_numpy(float)
+    return np.flatnonzero(np.isfinite(bound) & ((bound > 0) | (not limit.positive)))
 
 
 def relaxed_variables(sets, relax) -> list[Variable]:
     my = sets.member_years
     codes = sets.codes["member_years"]
     declared = []
-    if "caps" in relax:
-        rows = capped(sets)
+    for limit in (LIMITS[name] for name in requested(relax)):
+        rows = relaxed(sets, limit)
         declared.append(Variable(
-            "cap_raise", Labels(my, MEMBER_YEAR, rows), 0.0, np.inf,
-            unit=sets.measure["burden"], codes={k: v[rows] for k, v in codes.items()},
-            doc="what member m would spend above its cap in year t, as a share of its GDP"))
-    if "personnel" in relax:
-        rows = staffed(sets)
-        declared.append(Variable(
-            "personnel_raise", Labels(my, MEMBER_YEAR, rows), 0.0, np.inf,
-            codes={k: v[rows] for k, v in codes.items()},
-            doc="persons member m would deploy above its limit in year t, as a fraction of it"))
+            limit.raised, Labels(my, MEMBER_YEAR, rows), 0.0, np.inf,
+            unit=sets.measure[limit.unit] if limit.unit else 1.0,
+            codes={k: v[rows] for k, v in codes.items()}, doc=limit.doc))
     return declared
 
 
 def relaxed_rows(f, relax) -> list:
     my = f.member_years
-    n_my = len(my)
-    parts = []
+    parts, stage_parts = [], []
     objective_columns, objective_coefficients = [], []
-    if "caps" in relax:
-        rows = capped(f.sets)
+    for limit in (LIMITS[name] for name in requested(relax)):
+        rows = relaxed(f.sets, limit)
         n = len(rows)
-        gdp = my["gdp"].to_numpy(float)[rows]
+        scale = my[limit.scale].to_numpy(float)[rows]
+        bound = my[limit.bound].to_numpy(float)
+        lifted = bound.copy()
+        lifted[rows] = np.inf
         own = np.arange(n)
-        raise_columns = f.column("cap_raise", own)
-        parts.append(Bounds("cost", upper=np.full(n_my, np.inf),
-                            doc="the caps are rows cap_relaxation"))
+        raise_columns = f.column(limit.raised, own)
+        parts.append(Bounds(limit.limited, upper=lifted, doc=f"the limits are rows {limit.rows}"))
         parts.append(Rows(
-            "cap_relaxation", Labels(my, MEMBER_YEAR, rows, {"member_year": rows}),
+            limit.rows, Labels(my, MEMBER_YEAR, rows, {"member_year": rows}),
             rows=np.concatenate([own, own]),
-            columns=np.concatenate([f.column("cost", rows), raise_columns]),
-            coefficients=np.concatenate([np.ones(n), -gdp]),
-            lower=np.full(n, -np.inf), upper=my["upper"].to_numpy(float)[rows],
-            doc="cost[m,t] - gdp[m,t] w[m,t] <= cap[m,t] gdp[m,t]"))
+            columns=np.concatenate([f.column(limit.limited, rows), raise_columns]),
+            coefficients=np.concatenate([np.ones(n), -scale]),
+            lower=np.full(n, -np.inf), upper=bound[rows], doc=limit.row_doc))
         objective_columns.append(raise_columns)
         objective_coefficients.append(np.ones(n))
-        money = Objective("relaxation_money", raise_columns, gdp, doc="sum u = sum gdp w")
-    if "personnel" in relax:
-        rows = staffed(f.sets)
-        n = len(rows)
-        avail_all = my["avail"].to_numpy(float)
-        avail = avail_all[rows]
-        own = np.arange(n)
-        raise_columns = f.column("personnel_raise", own)
-        parts.append(Bounds("persons", upper=np.where(avail_all > 0, np.inf, avail_all),
-                            doc="the personnel limits are rows personnel_relaxation"))
-        parts.append(Rows(
-            "personnel_relaxation", Labels(my, MEMBER_YEAR, rows, {"member_year": rows}),
-            rows=np.concatenate([own, own]),
-            columns=np.concatenate([f.column("persons", rows), raise_columns]),
-            coefficients=np.concatenate([np.ones(n), -avail]),
-            lower=np.full(n, -np.inf), upper=avail,
-            doc="persons[m,t] - avail[m] y[m,t] <= avail[m]"))
-        objective_columns.append(raise_columns)
-        objective_coefficients.append(np.ones(n))
-        persons = Objective("relaxation_persons", raise_columns, avail, doc="sum v = sum avail y")
+        stage_parts.append(Objective(limit.stage, raise_columns, scale, doc=limit.stage_doc))
     parts.append(Objective("relaxation", np.concatenate(objective_columns),
                            np.concatenate(objective_coefficients),
                            doc="sum u / gdp (+ sum v / avail)"))
-    if "caps" in relax:
-        parts.append(money)
-    if "personnel" in relax:
-        parts.append(persons)
-    return parts
+    return parts + stage_parts
 
 
 def explain(name: str, label, f, currency: str) -> Reason:

@@ -2,6 +2,8 @@
 
 `good_sheets()` returns the workbook as {sheet: [header, row, ...]} (header is Excel row 1, so
 the first data row is row 2); `write_workbook(path, sheets)` writes it with openpyxl.
+`case_tables(members, targets, ...)` / `build(...)`: a tiny hand-solvable case from lists of
+row dicts, as tables or validated `Inputs`; `target(value, ...)` one targets row.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ import copy
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
+
+from optimizer.inputs import inputs_from_frames
 
 MEMBER_COLUMNS = ["member", "gdp", "gdp_growth", "population", "personnel_available",
                   "personnel_cost", "floor_gdp_share", "cap_gdp_share", "baseline",
@@ -104,3 +109,32 @@ def workbook(tmp_path):
         return write_workbook(tmp_path / name, good_sheets() if sheets is None else sheets)
 
     return make
+
+
+def case_tables(members, targets, *, capabilities=None, settings=None, **sheets) -> dict:
+    """The tables of a case from lists of row dicts (one list per sheet; columns as in
+    docs/workbook.md): objective min_cost, currency USD million and one capability `air`
+    (funding effect 1) unless given."""
+    settings = {"objective": "min_cost", "currency": "USD million", **(settings or {})}
+    tables = {
+        "settings": pd.DataFrame({"key": list(settings),
+                                  "value": [str(v) for v in settings.values()]}),
+        "members": pd.DataFrame(members),
+        "capabilities": pd.DataFrame(
+            capabilities or [{"capability": "air", "funding_effect": 1.0}]),
+        "targets": pd.DataFrame(targets),
+    }
+    tables.update({name: pd.DataFrame(rows) for name, rows in sheets.items()})
+    return tables
+
+
+def build(members, targets, **kwargs):
+    """Validated `Inputs` of `case_tables(members, targets, **kwargs)`."""
+    return inputs_from_frames(case_tables(members, targets, **kwargs))
+
+
+def target(value, region="east", year=2026, capability="air", priority=None) -> dict:
+    row = {"capability": capability, "region": region, "year": year, "target": value}
+    if priority is not None:
+        row["priority"] = priority
+    return row

@@ -17,40 +17,16 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import build, target
 
 from optimizer import solve
-from optimizer.inputs import inputs_from_frames
 from optimizer.shares import bounded_shares
 
 Y = 2026  # the first (often only) planning year
 
 
 # ------------------------------------------------------------------------------ helpers
-def build(members, targets, *, capabilities=None, settings=None, **sheets):
-    """Inputs from lists of row dicts (one list per sheet; columns as in docs/workbook.md)."""
-    settings = {"objective": "min_cost", **(settings or {})}
-    frames = {
-        "settings": pd.DataFrame({"key": list(settings),
-                                  "value": [str(v) for v in settings.values()]}),
-        "members": pd.DataFrame(members),
-        "capabilities": pd.DataFrame(
-            capabilities or [{"capability": "air", "funding_effect": 1.0}]),
-        "targets": pd.DataFrame(targets),
-    }
-    for name, rows in sheets.items():
-        frames[name] = pd.DataFrame(rows)
-    return inputs_from_frames(frames)
-
-
-def target(value, region="east", year=Y, capability="air", priority=None):
-    row = {"capability": capability, "region": region, "year": year, "target": value}
-    if priority is not None:
-        row["priority"] = priority
-    return row
-
-
 def stage_close(actual, expected, rel=1e-6):
     return actual == pytest.approx(expected, rel=rel, abs=1e-9)
 

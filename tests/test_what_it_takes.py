@@ -8,40 +8,17 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import build, case_tables, target
 
 from optimizer import solve, write_report
 from optimizer.cli import main
 from optimizer.headers import read_sheet
-from optimizer.inputs import inputs_from_frames
 from optimizer.relaxation import what_it_takes
 
 Y = 2026
 BURDEN = Path(sys.executable).with_name("burden")
-
-
-def frames(members, targets, *, capabilities=None, settings=None, **sheets) -> dict:
-    settings = {"objective": "min_cost", "currency": "USD million", **(settings or {})}
-    tables = {
-        "settings": pd.DataFrame({"key": list(settings),
-                                  "value": [str(v) for v in settings.values()]}),
-        "members": pd.DataFrame(members),
-        "capabilities": pd.DataFrame(
-            capabilities or [{"capability": "air", "funding_effect": 1.0}]),
-        "targets": pd.DataFrame(targets),
-    }
-    tables.update({name: pd.DataFrame(rows) for name, rows in sheets.items()})
-    return tables
-
-
-def build(members, targets, **kwargs):
-    return inputs_from_frames(frames(members, targets, **kwargs))
-
-
-def target(value, region="east", year=Y, capability="air"):
-    return {"capability": capability, "region": region, "year": year, "target": value}
 
 
 PERSONNEL_ONLY = [{"capability": "air", "funding_effect": 0.0, "personnel_effect": 1.0}]
@@ -259,7 +236,7 @@ def test_sweeps_and_the_switch_leave_it_out():
 def test_cli_leads_with_what_it_takes(tmp_path):
     case = tmp_path / "case"
     case.mkdir()
-    tables = frames([{"member": "A", "gdp": 1000, "cap_gdp_share": 0.02}], [target(30)],
+    tables = case_tables([{"member": "A", "gdp": 1000, "cap_gdp_share": 0.02}], [target(30)],
                     settings=REQUIRED)
     for name, table in tables.items():
         table.to_csv(case / f"{name}.csv", index=False)

@@ -164,6 +164,29 @@ class Objective:
         self.coefficients = np.asarray(self.coefficients, dtype=float)
 
 
+@dataclass(eq=False)
+class Sums:
+    """Sums of the plan the report reads, one per row of `labels`, constraining nothing:
+    `value[i] = sum coefficient * x[column]` over the terms with `rows == i`."""
+
+    name: str
+    labels: pd.DataFrame
+    rows: np.ndarray
+    columns: np.ndarray
+    coefficients: np.ndarray
+    doc: str = ""
+
+    def __post_init__(self):
+        self.rows = np.asarray(self.rows, dtype=np.int64)
+        self.columns = np.asarray(self.columns, dtype=np.int64)
+        self.coefficients = np.asarray(self.coefficients, dtype=float)
+
+    def at(self, x: np.ndarray) -> np.ndarray:
+        """Each sum at the plan `x` (global columns)."""
+        return np.bincount(self.rows, weights=self.coefficients * np.asarray(x)[self.columns],
+                           minlength=len(self.labels))
+
+
 @dataclass(frozen=True)
 class Reason:
     """One row or bound of an infeasible subset, in the inputs' words: a limit (`kind` and
@@ -187,6 +210,7 @@ class Formulation:
         self.variables: dict[str, Variable] = {}
         self.blocks: dict[str, Rows] = {}
         self.objectives: dict[str, Objective] = {}
+        self.sums: dict[str, Sums] = {}  # what the report reads at the plan (`Sums`)
         self.stages: list[str] = []
         self.bound_owner: dict[str, str] = {}  # variable -> family whose bounds it carries
         self.model = None  # the Pyomo model built from this formulation, if any
@@ -220,7 +244,7 @@ class Formulation:
         self._arrays = None
 
     def add(self, parts, family: str) -> None:
-        """Add a family's row blocks and bounds, in the order given."""
+        """Add a family's row blocks, bounds, objectives and sums, in the order given."""
         for part in parts:
             if isinstance(part, Bounds):
                 variable = self.variables[part.variable]
@@ -231,6 +255,8 @@ class Formulation:
                 self.bound_owner[part.variable] = family
             elif isinstance(part, Objective):
                 self.objectives[part.name] = part
+            elif isinstance(part, Sums):
+                self.sums[part.name] = part
             else:
                 if part.name in self.blocks:
                     raise ValueError(f"rows {part.name!r} are added twice")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .labelled import Labels, Reason, Rows, codes_of, first_seen_groups, key_numbers
+from .labelled import Labels, Reason, Rows, Sums, codes_of, first_seen_groups, key_numbers
 from .quantities import measure_terms
 
 FAMILY = "rules"
@@ -102,23 +102,30 @@ def rule_groups(f, rule):
             "chosen": (chosen_cells, chosen_units), "whole": whole}
 
 
-def rows(f, settings) -> list[Rows]:
+def rows(f, settings) -> list:
+    """The rule rows, and the sums `A[r,gamma]` (`rule_value`) and `B[r,gamma]`
+    (`rule_whole`, share rules) of every group, rows or not, for the report."""
     rules = f.sets.rules
     if rules is None or rules.empty:
         return []
     labels, terms, lower, upper, empty = [], [], [], [], []
-    at = kept = 0  # rows so far: every group (the rule_sums order), and those with terms
+    groups_labels, value_terms, whole_terms = [], [], []
+    at = kept = 0  # groups so far (the sums' order), and rows (the groups with terms)
     for rule in rules.to_dict("records"):
         groups = rule_groups(f, rule)
         if groups is None:
             continue
         per, keys = groups["per"], groups["keys"]
+        value = _grouped_terms(f, rule, per, keys, *groups["chosen"])
+        value_terms.append((value[0] + at, *value[1:]))
         if groups["whole"] is None:  # A[r,gamma] sense value
-            row, column, coefficient = _grouped_terms(f, rule, per, keys, *groups["chosen"])
+            row, column, coefficient = value
             bound = rule["value"]
         else:  # A - share * B: each element of B with (1 if in A else 0) - share
             cells, units = groups["whole"]
             chosen_cells, chosen_units = groups["chosen"]
+            whole = _grouped_terms(f, rule, per, keys, cells, units)
+            whole_terms.append((whole[0] + at, *whole[1:]))
             multiplier = np.concatenate([np.isin(cells, chosen_cells),
                                          np.isin(units, chosen_units)]) - rule["share"]
             row, column, coefficient = _grouped_terms(f, rule, per, keys, cells, units,
@@ -137,13 +144,21 @@ def rows(f, settings) -> list[Rows]:
         upper.append(np.full(int(has_terms.sum()), high))
         frame = _labels(f, rule, groups)
         frame["sum_row"] = at + np.arange(n)
+        groups_labels.append(frame)
         labels.append(frame[has_terms])
         if not low <= 0 <= high:
             empty.append(frame[~has_terms])
         at += n
         kept += int(has_terms.sum())
-    if not kept and not empty:
+    if not at:
         return []
+    every_group = pd.concat(groups_labels, ignore_index=True)
+    sums = [Sums(name, every_group, *(np.concatenate(parts) for parts in zip(*found)),
+                 doc=doc)
+            for name, found, doc in (("rule_value", value_terms, "A[r,gamma]"),
+                                     ("rule_whole", whole_terms, "B[r,gamma]")) if found]
+    if not kept and not empty:
+        return sums
     table = pd.concat(labels, ignore_index=True)
     row, column, coefficient = (np.concatenate(parts) for parts in zip(*terms))
     impossible = pd.concat(empty, ignore_index=True) if empty else None
@@ -154,7 +169,7 @@ def rows(f, settings) -> list[Rows]:
         rows=row, columns=column, coefficients=coefficient,
         lower=np.concatenate(lower), upper=np.concatenate(upper),
         doc="A[r,gamma] sense value, or A[r,gamma] - share * B[r,gamma] sense 0",
-        impossible=impossible)]
+        impossible=impossible), *sums]
 
 
 def _labels(f, rule, groups) -> pd.DataFrame:
@@ -170,26 +185,17 @@ def _labels(f, rule, groups) -> pd.DataFrame:
 
 
 def rule_sums(f, x) -> pd.DataFrame:
-    """Each rule row at the plan `x`: its labels, `A[r,gamma]` and `B[r,gamma]` (NaN for a
-    value rule), in the rows' order."""
-    rules = f.sets.rules
-    out = []
-    for rule in ([] if rules is None else rules.to_dict("records")):
-        groups = rule_groups(f, rule)
-        if groups is None:
-            continue
-        frame = _labels(f, rule, groups)
-        n = len(frame)
-        for name, elements in (("A", groups["chosen"]), ("B", groups["whole"])):
-            if elements is None:
-                frame[name] = np.nan
-                continue
-            row, column, coefficient = _grouped_terms(f, rule, groups["per"], groups["keys"],
-                                                      *elements)
-            frame[name] = np.bincount(row, weights=coefficient * x[column], minlength=n)
-        out.append(frame)
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
-        columns=[*KEYS, "measure", "sense", "value", "share", "per", "A", "B"])
+    """Each rule group at the plan `x`: its labels, `A[r,gamma]` and `B[r,gamma]` (NaN for
+    a value rule), in the groups' order (`sum_row`)."""
+    if "rule_value" not in f.sums:
+        return pd.DataFrame(columns=[*KEYS, "measure", "sense", "value", "share", "per", "A",
+                                     "B"])
+    value = f.sums["rule_value"]
+    frame = value.labels.drop(columns="sum_row").assign(A=value.at(x))
+    whole = f.sums.get("rule_whole")
+    frame["B"] = np.where(frame["share"].isna(), np.nan,
+                          whole.at(x) if whole is not None else np.nan)
+    return frame
 
 
 def group_text(label) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .commitments import money, stranded_members
+from .commitments import money
 from .labelled import Labels, Reason, Rows
 from .quantities import measure_terms
 
@@ -72,14 +72,13 @@ def rows(f, settings) -> list[Rows]:
 def explain(name: str, label: pd.Series, f, currency: str) -> Reason:
     my = f.member_years
     r = my[(my["member"] == label["member"]) & (my["year"] == label["year"])].iloc[0]
-    if name == "core_floor" and r["member"] in stranded_members(f):
-        return Reason("the commitments of", f"core floor {r['core_floor_share']:.2%} of GDP, at "
-                      f"least {money(r['core_lower'], currency)} in {r['year']}", r["member"])
     if name == "core_floor":
         return Reason("the core floor of",
                       f"{r['member']} in {r['year']} (core spending at least "
                       f"{r['core_floor_share']:.2%} of GDP = {money(r['core_lower'], currency)})",
-                      r["member"])
+                      r["member"],
+                      requires=f"core floor {r['core_floor_share']:.2%} of GDP, at least "
+                               f"{money(r['core_lower'], currency)} in {r['year']}")
     return Reason("the related cap of",
                   f"{r['member']} in {r['year']} (related spending at most "
                   f"{r['related_cap_share']:.2%} of GDP = {money(r['related_upper'], currency)})",

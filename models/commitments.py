@@ -35,11 +35,9 @@ def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
     floor = f"floor {r['floor_share']:.2%} of GDP"
     if r["pledge"] > 0:
         floor += f" or pledge {money(r['pledge'], currency)}"
-    if r["member"] in stranded_members(f):
-        return Reason("the commitments of", f"{floor}, at least {money(r['lower'], currency)} "
-                      f"in {r['year']}", r["member"])
     return Reason("the commitments of", f"{r['member']} in {r['year']} ({floor}, at least "
-                  f"{money(r['lower'], currency)}; {cap})", r["member"])
+                  f"{money(r['lower'], currency)}; {cap})", r["member"],
+                  requires=f"{floor}, at least {money(r['lower'], currency)} in {r['year']}")
 
 
 def stranded_members(f) -> set:

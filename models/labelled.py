@@ -191,12 +191,16 @@ class Sums:
 class Reason:
     """One row or bound of an infeasible subset, in the inputs' words: a limit (`kind` and
     `item`: "the ramp ... for", "Germany into 2027"; `member` when it is one member's), or a
-    target that cannot be met (`target`: its row of the targets frame)."""
+    target that cannot be met (`target`: its row of the targets frame). `requires`: for a
+    limit that makes `member` spend (a floor, pledge, core floor or path), what it asks in
+    words without the member's name ("floor 2.00% of GDP, at least 5.0 USD million in 2026"),
+    so a member access leaves nowhere to spend is named once, with all it is asked."""
 
     kind: str = ""
     item: str = ""
     member: str | None = None
     target: pd.Series | None = None
+    requires: str = ""
 
 
 class Formulation:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .categories import MEMBER_YEAR, category_rows
-from .commitments import money, stranded_members
+from .commitments import money
 from .labelled import Labels, Reason, Rows
 
 FAMILY = "path"
@@ -64,10 +64,8 @@ def explain(name: str, label: pd.Series, f, currency: str) -> Reason:
         share, what, goal = r["path_total"], "spending", settings.path_total_share
     else:
         share, what, goal = r["path_core"], "core spending", settings.path_core_share
-    if r["member"] in stranded_members(f):
-        return Reason("the commitments of", f"the path to {goal:.1%} of GDP by "
-                      f"{settings.path_year}, {what} at least {share:.2%} of GDP in {r['year']}",
-                      r["member"])
     return Reason(f"the path to {goal:.1%} of GDP by {settings.path_year} for",
                   f"{r['member']} in {r['year']} ({what} at least {share:.2%} of GDP = "
-                  f"{money(share * r['gdp'], currency)})", r["member"])
+                  f"{money(share * r['gdp'], currency)})", r["member"],
+                  requires=f"the path to {goal:.1%} of GDP by {settings.path_year}, {what} "
+                           f"at least {share:.2%} of GDP in {r['year']}")

@@ -173,8 +173,9 @@ def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
         floor = f"floor {r['floor_share']:.2%} of GDP"
         if r["pledge"] > 0:
             floor += f" or pledge {commitments.money(r['pledge'], currency)}"
+        lower = commitments.money(r["lower"], currency)
         return Reason("the commitments of", f"{r['member']} in {r['year']} ({floor}, at least "
-                      f"{commitments.money(r['lower'], currency)})", r["member"])
+                      f"{lower})", r["member"], requires=f"{floor}, at least {lower} in {r['year']}")
     block = f.variables[variable]
     r = block.labels.iloc[position]
     return Reason(f"no negative {variable.replace('_', ' ')} for", f"{r['member']} in {r['year']}",

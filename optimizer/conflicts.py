@@ -45,14 +45,14 @@ def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[s
             continue
         if reason.target is not None:
             targets.append(reason.target)
-        elif reason.kind == "the commitments of" and reason.member in stranded:
-            access.setdefault(reason.member, []).append(reason.item)
+        elif reason.requires and reason.member in stranded:
+            access.setdefault(reason.member, []).append(reason.requires)
         else:
             limits.append((reason.kind, reason.item))
     for col in columns:
         for reason in _describe_bound(formulation, compiled, int(col), currency):
-            if reason.kind == "the commitments of" and reason.member in stranded:
-                access.setdefault(reason.member, []).append(reason.item)
+            if reason.requires and reason.member in stranded:
+                access.setdefault(reason.member, []).append(reason.requires)
             else:
                 limits.append((reason.kind, reason.item))
     sentences = [f"Access leaves {member} ({'; '.join(items)}) no region to spend in: the "

@@ -722,6 +722,24 @@ def test_path_core_share_and_a_cap_below_it_conflict():
     assert "path to 3.5% of GDP by 2026" in text and "cap 3.00%" in text
 
 
+@pytest.mark.parametrize("floor, settings, asked", [
+    ({"core_floor_gdp_share": 0.02}, {}, "core floor 2.00% of GDP, at least 2.0"),
+    ({"baseline": 3}, {"path_year": 2026, "path_total_share": 0.03},
+     "the path to 3.0% of GDP by 2026, spending at least 3.00% of GDP in 2026"),
+])
+def test_a_member_access_strands_is_named_once_with_what_it_is_asked(floor, settings, asked):
+    # B may spend in no region (access denies the only one) yet its core floor or the path
+    # asks it to spend: infeasible, and the sentence is about access, naming what B is asked.
+    result = solve(build([{"member": "A", "gdp": 100}, {"member": "B", "gdp": 100, **floor}],
+                         [target(1)], access=[{"member": "B", "region": "east",
+                                               "allowed": False}], settings=settings))
+    assert result.status == "infeasible"
+    stranded = [s for s in result.conflicts if s.startswith("Access leaves B (")]
+    assert len(stranded) == 1 and asked in stranded[0], result.conflicts
+    assert "no region to spend in" in stranded[0]
+    assert not any("the core floor of B" in s or "for B in" in s for s in result.conflicts)
+
+
 def test_stability_max_change_binds():
     # A quality 2, target 10: min cost A 5, B 0. Previous plan A 2, B 8, max_change 50%:
     # A in [1, 3], B in [4, 12] -> A 3 (6 points) and B 4 (4 points): total 7.

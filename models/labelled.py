@@ -327,13 +327,12 @@ class Formulation:
         return None
 
     @property
-    def unreachable(self) -> pd.DataFrame:
-        """Rows that must hold but have no terms (targets no one can reach, rules with
-        nothing to count): each block's, its own columns."""
-        frames = [b.impossible for b in self.blocks.values()
-                  if b.impossible is not None and len(b.impossible)]
-        return pd.concat(frames) if len(frames) > 1 else frames[0] if frames else \
-            pd.DataFrame()
+    def unreachable(self) -> dict[str, pd.DataFrame]:
+        """The rows that must hold but have no terms, by block (`deterrence`: targets no one
+        can reach; `rules`: rule groups with nothing to count): each block's labels of
+        them. Empty when every row can be met by some plan."""
+        return {name: b.impossible for name, b in self.blocks.items()
+                if b.impossible is not None and len(b.impossible)}
 
     # the index sets and parameter frames, as the extraction reads them
     def __getattr__(self, name):

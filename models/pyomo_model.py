@@ -15,8 +15,8 @@ labels (`m.deterrence["Land", "East", 2027]`, `m.ramp["Germany", 2028]`), and ev
 `Objective` (`m.shortfall_index`, `m.total_cost`, ...), of which only the first stage's is
 active: solving the model as it is with any solver gives stage 1 of the lexicographic order.
 A target no present member may reach, with shortfall off, has no term at all and so is no
-row: `m.formulation.unreachable` lists such targets, and `solve` reports the case infeasible,
-naming them, before any solver runs.
+row: `m.formulation.unreachable["deterrence"]` lists such targets, and `solve` reports the
+case infeasible, naming them, before any solver runs.
 `m.S[c, g, t] = target * sigma[c, g, t]` is the shortfall in deterrence units.
 
 The model's `formulation` is the `Formulation` it was built from; `formulation.model_columns`

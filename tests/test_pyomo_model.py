@@ -335,7 +335,7 @@ def test_a_target_no_one_can_reach_is_named_by_the_model_not_a_row(workbook):
                         ["Beta", "north", False], ["Gamma", "north", False]]
     inputs = read_inputs(workbook(sheets))
     model = build_model(inputs)
-    unreachable = model.formulation.unreachable
+    unreachable = model.formulation.unreachable["deterrence"]
     north = inputs.targets[inputs.targets["region"] == "north"]
     assert len(unreachable) == len(north[north["target"] > 0]) > 0
     assert set(unreachable["region"]) == {"north"}

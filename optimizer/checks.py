@@ -25,6 +25,13 @@ from .sheets import Findings, TypedSheet, did_you_mean, norm
 RULE_COLUMNS = ["rule", "measure", "sense", "value", "share", "per", *RULE_DIMENSIONS, "row"]
 
 
+def _listed(names, shown: int = 4) -> str:
+    """Up to `shown` names, and how many more."""
+    names = list(names)
+    more = len(names) - shown
+    return ", ".join(map(str, names[:shown])) + (f" and {more} more" if more > 0 else "")
+
+
 def empty_rules() -> pd.DataFrame:
     """The `rules` table of a case without rules."""
     return pd.DataFrame({c: pd.Series(dtype=float if c in ("value", "share") else
@@ -577,9 +584,13 @@ class Case:
             regions = filters["region"] if filters["region"] is not None else \
                 tuple(region_names.values())
             if all((m, g) in denied for m in here for g in regions):
-                add("rules", row, "region", record["region"],
+                # the cell the planner narrowed: the regions, else the members
+                column = "member" if filters["region"] is None and \
+                    filters["member"] is not None else "region"
+                add("rules", row, column, record[column],
                     "a selection holding at least one cell: none of the members it covers "
-                    "is allowed in the regions it covers (access sheet)")
+                    f"({_listed(here)}) is allowed in the regions it covers "
+                    f"({_listed(regions)}) by the access sheet")
                 continue
             out.append((record["rule"], measure, sense,
                         float(value) if value is not None else np.nan,

@@ -31,14 +31,17 @@ def with_previous_plan(frames, digest, labels, report: Path, max_file_mb, max_ce
     tables, report_digest = read_xlsx(report, max_file_mb, max_cells)
     members = next((t for name, t in tables.items() if norm(name) == "members"), None)
     if members is None:
-        raise InputError([Problem(report.name, "members", None, None, _NOTHING,
+        raise InputError([Problem(report.name, "members", None, None,
+                                  f"sheets {', '.join(map(str, tables)) or 'none'}",
                                   "a members sheet (member, year, cost): a report burden "
                                   "wrote, for --previous")])
     members = members.set_axis(internal_names(members.columns), axis=1)
     missing = [c for c in ("member", "year", "cost") if c not in members.columns]
     if missing:
-        raise InputError([Problem(report.name, "members", None, c, _NOTHING,
-                                  "a column of a burden report's members sheet") for c in missing])
+        held = ", ".join(str(c) for c in members.columns if c != ROW) or "none"
+        raise InputError([Problem(report.name, "members", None, c, f"columns {held}",
+                                  "a column of a burden report's members sheet (member, year, "
+                                  "cost)") for c in missing])
     plan = members[["member", "year", "cost"]].copy()
     plan[ROW] = members[ROW] if ROW in members.columns else np.arange(2, len(plan) + 2)
     frames = {name: table for name, table in frames.items() if norm(name) != "previous"}

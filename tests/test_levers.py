@@ -79,6 +79,17 @@ def test_a_bad_rule_is_one_located_problem(workbook, row, place, words):
     assert words in found[0].expected, found[0].expected
 
 
+def test_a_rule_over_members_access_strands_is_reported_on_the_member_cell(workbook):
+    # Gamma may spend nowhere; a rule on Gamma with every region is empty for lack of access:
+    # the cell to change is the member list, and the message names both selections.
+    sheets = good_sheets()
+    sheets["access"].append(["Gamma", "east", False])
+    found = problems(workbook(with_rules(
+        ["r", "cost", "Gamma", None, None, None, None, ">=", 1, None], sheets=sheets)))
+    assert [where(p) for p in found] == [("rules", 2, "member")], [str(p) for p in found]
+    assert "(Gamma) is allowed in the regions it covers (east, north)" in found[0].expected
+
+
 def test_rules_read_with_lists_spans_and_any_case(workbook):
     inputs = read_inputs(workbook(with_rules(
         GOOD_RULE, ["two", "COST", "alpha, BETA", None, None, "2026-2027", "member, year",
@@ -219,6 +230,10 @@ def test_previous_report_problems_name_that_file(tmp_path):
     done = run(tmp_path, "solve", case, "--previous", "missing.xlsx")
     assert done.returncode == 2 and "a report burden wrote (.xlsx), for --previous" in \
         done.stderr
+    done = run(tmp_path, "solve", case, "--previous", "case.xlsx")  # an input, not a report
+    assert done.returncode == 2
+    assert "case.xlsx, sheet 'members', column 'year': found 'columns member, gdp," in \
+        done.stderr and "expected a column of a burden report's members sheet" in done.stderr
 
 
 # --------------------------------------------------------------- report, Pyomo, a second solver

@@ -161,9 +161,11 @@ def _compiled_parts(layout, compiled):
     arrays = [m.indptr, m.indices, m.data, compiled.row_lower, compiled.row_upper,
               compiled.col_lower, compiled.col_upper, compiled.integer,
               *compiled.objectives.values()]
+    unreachable = sorted(layout.unreachable)
     return ([np.asarray(a) for a in arrays], list(compiled.objectives), compiled.blocks,
-            [getattr(layout, f) for f in ("cells", "units", "member_years", "targets",
-                                          "unreachable")], list(layout.stages))
+            [getattr(layout, f) for f in ("cells", "units", "member_years", "targets")]
+            + [layout.unreachable[block] for block in unreachable],
+            (list(layout.stages), unreachable))
 
 
 def _assert_same(got, want, label):

@@ -43,6 +43,7 @@ import dataclasses
 
 import numpy as np
 
+from . import commitments, personnel
 from .labelled import Bounds, Labels, Objective, Reason, Rows, Variable
 
 FAMILY = "relaxation"
@@ -164,7 +165,6 @@ def explain(name: str, label, f, currency: str) -> Reason:
 def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
     """A floor or pledge (the caps are rows here), a member's personnel without any to raise,
     or a raise's own bound of 0."""
-    from . import commitments, personnel
 
     if variable == "persons":
         return personnel.explain_bound(variable, position, f, currency)

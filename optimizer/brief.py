@@ -24,6 +24,7 @@ import math
 import pandas as pd
 
 from .diagnostics import horizon_totals, left_short
+from .held_back import summarised
 
 DEAREST = 3  # targets named as dearest at the margin
 SHORT = 3  # targets named as left short
@@ -168,7 +169,6 @@ def _held_back_lines(deterrence: pd.DataFrame) -> list[str]:
     weight = short["priority"] * short["shortfall"] / short["target"].where(short["target"] > 0)
     short = short.assign(_weight=weight.fillna(0.0)).sort_values("_weight", ascending=False,
                                                                 kind="stable")
-    from .held_back import summarised
 
     parts = [f"{row['capability']} in {row['region']} in {int(row['year'])} "
              f"({summarised(row['held_back_by'])})" for _, row in short.head(SHORT).iterrows()]

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .highs_adapter import HighsSession
 from .result import SHAPLEY_COLUMNS
+from .stages import compile_layout, formulate, solve
 from .store import Store, scenario_key
 from .studies import Shapley
-from .sweep import ABSENT, Scenario
+from .sweep import ABSENT, Scenario, run_tasks
 
 EXACT_LIMIT = 10  # shapley_exact enumerates 2^|M| coalitions: at most this many members
 EFFICIENCY_TOLERANCE = 1e-9  # the shares sum to v(M) within this (relative to max(1, W))
@@ -60,8 +65,6 @@ def coalition_overrides(inputs, members_in: Iterable[str]) -> tuple[tuple[str, s
 
 def _stage_one(case) -> tuple[str, float | None, str]:
     """Minimise the shortfall index of `case` (shortfall allowed): (status, SI*, message)."""
-    from .highs_adapter import HighsSession
-    from .stages import compile_layout, formulate
 
     compiled = compile_layout(formulate(case))
     session = HighsSession(compiled, mip_gap=case.settings.mip_gap)
@@ -132,9 +135,7 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
                       progress: Callable[[int, int, int], None] | None) -> tuple[dict, dict]:
     """SI*(A) for every coalition (none empty), from the store or solved there in one
     executor run. Returns ({coalition: SI*}, counts)."""
-    import os
 
-    from .sweep import run_tasks
 
     present = inputs.present_members
     identity = _case_identity(inputs)
@@ -192,7 +193,6 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     >>> shares = shapley(read_inputs("inputs/tiny.xlsx"), samples=100)  # doctest: +SKIP
     >>> shares.table, shares.value                                       # doctest: +SKIP
     """
-    import tempfile
 
     samples = int(samples)
     if samples < 1:
@@ -211,7 +211,6 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
         for k in range(1, n + 1):
             needed.add(frozenset(members[i] for i in order[:k]))
     if exact:
-        from itertools import combinations
 
         needed |= {frozenset(c) for size in range(1, n + 1)
                    for c in combinations(members, size)}
@@ -251,7 +250,6 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
 def _exact_values(members: list[str], value: dict) -> list[float]:
     """Each member's Shapley value from every coalition's value: the weighted mean of its
     marginal contributions, weight |S|! (n - |S| - 1)! / n! for each coalition S without it."""
-    from itertools import combinations
 
     n = len(members)
     weight = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
@@ -292,7 +290,6 @@ def _exact_table(inputs, members, value, W, out, counts) -> Shapley:
 def _shares_table(inputs, members, phi, error, grand, W) -> tuple[pd.DataFrame, list[str]]:
     """The output table: Shapley values and shares beside fair share and cost share (from a
     full solve of the grand coalition)."""
-    from .stages import solve
 
     notes = []
     undefined = abs(grand) <= EFFICIENCY_TOLERANCE * max(1.0, abs(W))
@@ -329,7 +326,6 @@ def shapley_exact(inputs) -> Shapley:
     """Exact Shapley values by enumerating all 2^|M| coalitions (|M| <= 10), solved here one
     by one, with no store: a `Shapley` whose table has member, shapley_value and
     deterrence_share (a second method beside `shapley(exact=True)`)."""
-    from itertools import combinations
 
     members = inputs.present_members
     n = len(members)

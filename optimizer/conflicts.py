@@ -4,6 +4,10 @@ came from."""
 
 from __future__ import annotations
 
+from models.commitments import stranded_members
+from models.labelled import Reason
+from models.registry import family
+
 
 def explain_infeasible(session, layout, compiled, settings) -> list[str]:
     """Why the model a session holds is infeasible, in the inputs' words: the integer
@@ -21,8 +25,6 @@ def explain_infeasible(session, layout, compiled, settings) -> list[str]:
 def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[str]:
     """Sentences for the rows and column bounds of an IIS: each row or bound explained by the
     family it belongs to (`models.registry`), an analyst's own by its name and index."""
-    from models.commitments import stranded_members
-    from models.registry import family
 
     stranded = stranded_members(formulation)
     access = {}  # member -> the commitments access leaves nowhere to be spent
@@ -90,8 +92,6 @@ def _grouped(limits: list[tuple[str, str]]) -> str:
 
 def _describe_bound(formulation, compiled, col: int, currency: str) -> list:
     """The bound of a column in the IIS, explained by the family that set it."""
-    from models.labelled import Reason
-    from models.registry import family
 
     found = formulation.variable_at(col)
     if found is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ from .scenario import EditedTables, apply_path
 from .schema import INF, SHEETS
 from .settings import Settings
 from .sheets import Findings, frames_digest, match_sheets, read_settings, typed_table
+from .workbook_guard import MACRO_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,6 @@ class Inputs:
 
     def _repr_html_(self) -> str:
         """A compact summary table for notebooks: counts, years and the settings as used."""
-        from html import escape
 
         years = self.years
         span = f"{years[0]}-{years[-1]} ({len(years)})" if len(years) > 1 else \
@@ -143,7 +144,6 @@ def read_inputs(path, *, previous=None, max_file_mb: float = 50,
     >>> inputs.settings.objective                       # doctest: +SKIP
     'min_cost'
     """
-    from .workbook_guard import MACRO_SUFFIXES
 
     path = Path(path)
     name = path.name

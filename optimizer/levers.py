@@ -8,6 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.categories import category_rows
+from models.rules import ALL, rule_sums
+
 from .extract import AT_LIMIT as BINDING  # a cost within this of a bound (relative) is at it
 from .result import PATH_COLUMNS, PREVIOUS_COLUMNS, RULE_COLUMNS, empty_frame
 
@@ -18,7 +21,6 @@ def rules_table(formulation, x, duals=None) -> pd.DataFrame:
     change of the total cost per unit the row's right-hand side rises (the dual of the rule
     row at the cost stage; NaN where unknown). `duals`: the positions of the rows among the
     groups and their duals (a group with nothing to count has no row)."""
-    from models.rules import ALL, rule_sums
 
     sums = rule_sums(formulation, np.asarray(x, dtype=float))
     if sums.empty:
@@ -49,7 +51,6 @@ def path_table(formulation, x) -> pd.DataFrame:
     shares of GDP). `on_path`: the plan meets both path shares; `path_binds`: its cost is
     held at the path (above the member's own floor); `cap_below_path`: the member's cap is
     under the path share (no plan can meet both)."""
-    from models.categories import category_rows
 
     f = formulation
     my = f.member_years

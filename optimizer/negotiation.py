@@ -37,9 +37,37 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import Reference
+from openpyxl.chart.legend import LegendEntry
+from openpyxl.worksheet.pagebreak import Break
 
+from .certificate import FIRST_ROUTE
+from .coalitions import _case_identity
+from .errors import InputError, Problem
+from .highs_adapter import HighsSession, assemble, keep_bound
+from .report import (
+    CHART_ROWS,
+    HEADER_FONT,
+    LINE_HEIGHT,
+    MONEY,
+    NOTE_FONT,
+    PERCENT,
+    ChartData,
+    bar_chart,
+    every_label,
+    fit_columns,
+    fit_for_print,
+    line_chart,
+    markers_only,
+    put,
+    put_header,
+    put_rows,
+    save_atomically,
+)
+from .stages import formulate, solve
 from .store import Store, scenario_key
-from .sweep import Scenario
+from .sweep import Scenario, run_tasks
 
 RANGE_COLUMNS = ["member", "year", "optimal_cost", "low", "high", "optimal_gdp_share",
                  "low_gdp_share", "high_gdp_share", "certified", "status"]
@@ -95,8 +123,6 @@ class BoundSolver:
     objective. `warm_start=False`: the solver's basis is cleared before each bound."""
 
     def __init__(self, inputs, warm_start: bool = True):
-        from .highs_adapter import HighsSession, assemble
-        from .stages import formulate
 
         self.inputs = inputs
         self.warm_start = warm_start
@@ -142,7 +168,6 @@ class BoundSolver:
         objectives = self.compiled.objectives
         session = self.session
         if self.has_stage_one:
-            from .highs_adapter import keep_bound
 
             if not session.keep_rows:
                 session.keep(objectives["shortfall_index"], shortfall_index)
@@ -175,7 +200,6 @@ class BoundSolver:
 def cost_bound(least_cost: float, slack: float) -> float:
     """`(1 + slack) C*`, and never tighter than the stages' own keep row on `C*`
     (`C* (1 + 1e-6) + 1e-9`), so that slack 0 keeps exactly the least-cost plans."""
-    from .highs_adapter import keep_bound
 
     return max((1.0 + slack) * least_cost, keep_bound(least_cost))
 
@@ -226,7 +250,6 @@ def bound_row(solver: BoundSolver, scenario: Scenario, key: str, position: int) 
     total = None
     if outcome.x is not None:
         total = float(solver.compiled.objectives["total_cost"] @ outcome.x)
-    from .certificate import FIRST_ROUTE
 
     return row | {"status": outcome.status if outcome.certified or outcome.status != "optimal"
                   else "not_certified",
@@ -289,9 +312,6 @@ def ranges(inputs, slack: float | None = None, by_year: bool = False,
     >>> room = ranges(read_inputs("inputs/alliance.xlsx"), slack=0.02)   # doctest: +SKIP
     >>> room.table[["member", "low", "high"]]                            # doctest: +SKIP
     """
-    from .coalitions import _case_identity
-    from .errors import InputError, Problem
-    from .stages import solve
 
     slack = inputs.settings.negotiation_slack if slack is None else slack
     try:
@@ -339,7 +359,6 @@ def _solve_bounds(inputs, solver, tasks, store_path, workers, scheduler, progres
                   **limits) -> tuple[pd.DataFrame, tuple[int, int, int]]:
     """Every bound of `tasks`, from the store or solved there: one worker solves in this
     process on `solver`, more on the executors. Returns the stored rows and the counts."""
-    from .sweep import run_tasks
 
     failed: dict = {}
 
@@ -442,20 +461,7 @@ def write_ranges_report(room: Ranges, out: Path) -> Path:
     """The ranges workbook: the `ranges` sheet (table, figures, notes), `charts` (each
     member's plan cost, a marker, on its least-to-largest bar; in money and in % of GDP; by
     year, one pair per year) and `chart data`."""
-    from openpyxl import Workbook
 
-    from .report import (
-        HEADER_FONT,
-        MONEY,
-        NOTE_FONT,
-        PERCENT,
-        fit_columns,
-        fit_for_print,
-        put,
-        put_header,
-        put_rows,
-        save_atomically,
-    )
 
     currency = f" ({room.currency})" if room.currency else ""
     columns = _columns(room.by_year)
@@ -500,9 +506,7 @@ def write_ranges_report(room: Ranges, out: Path) -> Path:
 
 
 def _charts(wb, room: Ranges) -> None:
-    from openpyxl.worksheet.pagebreak import Break
 
-    from .report import CHART_ROWS, LINE_HEIGHT, ChartData, put
 
     table = room.table[room.table["status"] == "optimal"]
     if table.empty:
@@ -527,10 +531,7 @@ def _charts(wb, room: Ranges) -> None:
 def _range_chart(data, part: pd.DataFrame, unit: str, when: str, room: Ranges):
     """Stacked columns: an invisible one up to the least cost, a visible one from the least
     to the largest; the plan's cost a marker on it."""
-    from openpyxl.chart import Reference
-    from openpyxl.chart.legend import LegendEntry
 
-    from .report import MONEY, PERCENT, bar_chart, every_label, line_chart, markers_only
 
     low, high, plan = ("low", "high", "optimal_cost") if unit == "money" else \
         ("low_gdp_share", "high_gdp_share", "optimal_gdp_share")

@@ -6,16 +6,22 @@ Typing and checking them is `sheets.py`'s and `checks.py`'s work."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import math
 import re
+import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 from .errors import NOTHING as _NOTHING
 from .errors import InputError, Problem
+from .headers import internal_names
+from .workbook_guard import EXCEL_ROWS, check_file_size, check_workbook, load_error, read_caps
 
 ROW = "_row"  # the Excel row number of each raw record, kept beside the values
 
@@ -23,7 +29,6 @@ ROW = "_row"  # the Excel row number of each raw record, kept beside the values
 def with_previous_plan(frames, digest, labels, report: Path, max_file_mb, max_cells):
     """The input's tables with the `members` sheet of a previous report as its `previous`
     sheet (member, year, cost; Excel rows kept), the digest covering both files."""
-    from .headers import internal_names
 
     if not report.is_file() or report.suffix.lower() != ".xlsx":
         raise InputError([Problem(report.name, None, None, None, _NOTHING,
@@ -53,11 +58,8 @@ def with_previous_plan(frames, digest, labels, report: Path, max_file_mb, max_ce
 
 def read_xlsx(path: Path, max_file_mb: float = 50,
                max_cells: int = 5_000_000) -> tuple[dict[str, pd.DataFrame], str]:
-    from io import BytesIO
 
-    import openpyxl
 
-    from .workbook_guard import EXCEL_ROWS, check_workbook, load_error, read_caps
 
     check_workbook(path, max_file_mb=max_file_mb, max_cells=max_cells)  # before any parsing
     cap_rows, cap_columns = read_caps(max_cells)
@@ -86,10 +88,7 @@ def _check_uncalculated_formulas(data: bytes, frames, file: str, cap_rows: int,
                                  cap_columns: int) -> None:
     """A formula cell whose result was never calculated (a workbook written by a script and
     never opened in Excel) reads as blank: refuse it rather than fill in a default."""
-    import zipfile
-    from io import BytesIO
 
-    import openpyxl
 
     with zipfile.ZipFile(BytesIO(data)) as archive:
         if not any(b"<f" in archive.read(name) for name in archive.namelist()
@@ -150,9 +149,7 @@ def read_csv_folder(folder: Path, max_file_mb: float = 50
     them all, and how messages name each table ("file 'Members.CSV'"). A file separated by
     semicolons (what Excel writes where the decimal mark is a comma) is read as such, its
     decimal commas as decimal points."""
-    import csv
 
-    from .workbook_guard import check_file_size
 
     digest = hashlib.sha256()
     frames, labels = {}, {}

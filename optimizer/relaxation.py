@@ -23,6 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+import models
+from models import impossible
+from models.relaxation import requested
+
+from .brief import brief_lines, money, percent, quantity
+from .conflicts import explain_infeasible
+from .extract import AT_BOUND, allocation_table, deterrence_table, members_table
+from .held_back import held_back, summarised
+from .highs_adapter import HighsSession, assemble
 from .result import (
     CUT_COLUMNS,
     STAGE_COLUMNS,
@@ -83,8 +92,6 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
     target is met, with the stated objective's stages after it; and which targets would be cut
     instead (`shortfalls`: a deterrence table of this case with shortfall allowed, whose
     shortfalls are taken; else stage 1 is solved with shortfall allowed)."""
-    import models
-    from models.relaxation import requested
 
     relax = requested(relax)
     if not relax:
@@ -125,10 +132,7 @@ def _relaxed(inputs, layout, deadline):
     be proven, which for a large MIP can take HiGHS minutes). The probe itself infeasible:
     the limits conflict whatever the targets, explained from an irreducible infeasible
     subset. Else the relaxed model's stages, every target required."""
-    from models import impossible
 
-    from .conflicts import explain_infeasible
-    from .highs_adapter import HighsSession, assemble
 
     none = empty_frame(STILL_SHORT_COLUMNS)
     if len(layout.unreachable):
@@ -171,12 +175,7 @@ def _still_short(inputs, relax, deadline):
     as needed. Its status; the targets still short there, each with what holds it back
     (`optimizer.held_back`), most urgent first; its stage row; and a function
     explaining the probe when it is infeasible."""
-    import models
 
-    from .conflicts import explain_infeasible
-    from .extract import allocation_table, deterrence_table, members_table
-    from .held_back import held_back
-    from .highs_adapter import HighsSession, assemble
 
     allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
         inputs.settings, allow_shortfall=True))
@@ -220,8 +219,6 @@ def _raised(relax) -> str:
 
 def short_sentences(short: pd.DataFrame, relax) -> list[str]:
     """One sentence a target still short with the limits raised."""
-    from .brief import quantity
-    from .held_back import summarised
 
     return [f"Even with the {_raised(relax)} raised as far as needed, {row['capability']} in "
             f"{row['region']} in {int(row['year'])} would still be short by "
@@ -286,10 +283,7 @@ def _cuts(inputs, shortfalls, deadline) -> pd.DataFrame:
 def _stage_one(inputs, deadline) -> pd.DataFrame | None:
     """The targets with their shortfalls at stage 1 with shortfall allowed; None when
     infeasible or not solved."""
-    import models
 
-    from .extract import AT_BOUND
-    from .highs_adapter import HighsSession, assemble
 
     allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
         inputs.settings, allow_shortfall=True))
@@ -312,7 +306,6 @@ def _stage_one(inputs, deadline) -> pd.DataFrame | None:
 
 def sentences(found: WhatItTakes, currency: str = "") -> list[str]:
     """What it would take, in plain words: the raises, then the targets cut instead."""
-    from .brief import money, percent, quantity
 
     unit = f" {currency}" if currency else ""
     limits = found.limits
@@ -367,7 +360,6 @@ def with_what_it_takes(result, inputs, relax=("caps",), started: float | None = 
     """`result` with what it would take (tables and sentences) and its brief written again.
     `started`: when the solve began (`time.perf_counter()`): the time limit covers the whole
     solve, so what it would take gets what is left of it."""
-    from .brief import brief_lines
 
     limit = inputs.settings.time_limit
     if limit is not None and started is not None:

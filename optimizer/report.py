@@ -54,7 +54,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .headers import shown, shown_all
+from .diagnostics import horizon_totals
+from .headers import _pattern, shown, shown_all
 from .result import (
     ALLOCATION_COLUMNS,
     CONSTRAINT_COLUMNS,
@@ -334,7 +335,6 @@ def summary_label(key: str, currency: str = "") -> str:
 
 def summary_key(label) -> str:
     """The summary key a label shows (any currency); other text as it is."""
-    from .headers import _pattern
 
     for key, template in SUMMARY_LABELS.items():
         if _pattern(template).match(str(label)):
@@ -552,7 +552,6 @@ def write_lines(ws: Worksheet, lines: Sequence[str], first_row: int) -> int:
 def fairness_sheet(wb: Workbook, result: Result) -> None:
     """The fairness table; below it the alliance by year (targets met, GDP, cost, the
     free-rider test) with an "all years" row. Its chart is on the charts sheet."""
-    from .diagnostics import horizon_totals
 
     fairness, years = result.fairness, result.free_riders
     if fairness.empty:

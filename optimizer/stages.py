@@ -12,8 +12,15 @@ import dataclasses
 import functools
 import time
 from datetime import UTC, datetime
+from importlib.metadata import version
 
 import numpy as np
+import pandas as pd
+
+import models
+from models import StructureCache, build_model, impossible, stage_plan
+from models.relaxation import requested
+from models.sets import index_sets
 
 from . import __version__ as VERSION
 from .analyst_model import as_built, constraints_table, load_plan
@@ -22,6 +29,10 @@ from .certificate import FIRST_ROUTE
 from .conflicts import explain_infeasible as _explain
 from .diagnostics import fairness_table, year_table
 from .extract import allocation_table, deterrence_table, members_table
+from .held_back import held_back
+from .highs_adapter import HighsSession, StageSessions, assemble, compile_model
+from .levers import path_table, previous_table, rules_table
+from .relaxation import with_what_it_takes
 from .result import (
     ALLOCATION_COLUMNS,
     DETERRENCE_COLUMNS,
@@ -67,7 +78,6 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
     """
-    from .highs_adapter import HighsSession
 
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -80,7 +90,6 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
         _check_model(model, inputs)
     own = model  # the analyst's model, which takes the plan and whose rows are reported
     if model is None and (engine == "pyomo" or solver != "highs"):
-        from models import build_model
 
         model = build_model(inputs)
     if model is not None and solver == "highs" and engine == "matrix" and as_built(model):
@@ -97,12 +106,10 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
                               list(inputs.warnings), started, formulation.n_columns, 0),
             inputs, relax, started)
     if model is None:
-        from .highs_adapter import assemble
 
         compiled = assemble(formulation)
         session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     else:
-        from .highs_adapter import compile_model
 
         compiled = compile_model(model)
         if solver == "highs":
@@ -125,7 +132,6 @@ def _relaxed_limits(what_it_takes, model) -> tuple:
         return ()
     if what_it_takes is None or what_it_takes is True:
         return ("caps",)
-    from models.relaxation import requested
 
     return requested(what_it_takes)
 
@@ -135,7 +141,6 @@ def _with_what_it_takes(result, inputs, relax: tuple, started: float):
     (within what is left of the time limit)."""
     if not relax or result.status not in ("optimal_with_shortfall", "infeasible"):
         return result
-    from .relaxation import with_what_it_takes
 
     return with_what_it_takes(result, inputs, relax, started)
 
@@ -145,8 +150,6 @@ def _check_model(model, inputs) -> None:
     formulation = getattr(model, "formulation", None)
     if formulation is None:
         raise ValueError("solve(model=...) takes a model from burden's build_model(inputs)")
-    from models import stage_plan
-    from models.sets import index_sets
 
     if formulation.inputs is inputs:  # built from these very inputs (a sweep's `extra`)
         return
@@ -169,7 +172,6 @@ def formulate(inputs, engine: str = "matrix", cache=None):
     """The formulation of `inputs`' model: arrays only ("matrix"), or with its Pyomo model in
     `formulation.model` ("pyomo"). `cache` (matrix only): a `models.StructureCache` whose
     structural pieces are reused where their inputs are unchanged."""
-    import models
 
     if engine == "matrix":
         return models.formulate(inputs, cache)
@@ -180,14 +182,12 @@ def formulate(inputs, engine: str = "matrix", cache=None):
 
 def compile_layout(formulation):
     """The matrices of a formulation from `formulate`, by the route it was formulated for."""
-    from .highs_adapter import assemble, compile_model
 
     return assemble(formulation) if formulation.model is None else \
         compile_model(formulation.model)
 
 
 def _impossible(formulation) -> list[str]:
-    from models import impossible
 
     return impossible(formulation)
 
@@ -214,7 +214,6 @@ class Resolver:
     members only. The others stay empty."""
 
     def __init__(self, tables: bool | str = True, warm_start: bool = True):
-        from models import StructureCache
 
         self.tables = tables
         self.warm_start = warm_start
@@ -226,7 +225,6 @@ class Resolver:
         self.compiled = None  # the last case's matrices, whose entry order `assemble` reuses
 
     def solve(self, inputs) -> Result:
-        from .highs_adapter import HighsSession, StageSessions, assemble
 
         started = time.perf_counter()
         layout = formulate(inputs, cache=self.structure)
@@ -267,7 +265,6 @@ def solve_compiled(inputs, layout, compiled, session, started, tables: bool = Tr
 
 def _stages(inputs, layout, compiled, session, started, tables, model=None,
             solver="highs") -> Result:
-    import pandas as pd
 
     settings = inputs.settings
     warnings = list(inputs.warnings)
@@ -374,7 +371,6 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
 def lever_tables(layout, compiled, x, duals, members) -> dict:
     """The `rules`, `path` and `previous` tables of a solved plan (optimizer/levers.py);
     the rules' marginal costs are their rows' duals at the cost stage."""
-    from .levers import path_table, previous_table, rules_table
 
     tables = {"path": path_table(layout, x), "previous": previous_table(layout, members)}
     if layout.sets.rules is not None and len(layout.sets.rules):
@@ -391,7 +387,6 @@ def lever_tables(layout, compiled, x, duals, members) -> dict:
 
 def _with_held_back(inputs, layout, members, allocation, deterrence):
     """The deterrence table with each short target's `held_back_by`."""
-    from .held_back import held_back
 
     return deterrence.assign(held_back_by=held_back(inputs, layout, members, allocation,
                                                     deterrence))
@@ -402,7 +397,6 @@ def _solver_name(solver: str = "highs") -> str:
     """The solver, as the summary names it (read once): HiGHS by its highspy version,
     another by the version Pyomo reports."""
     if solver == "highs":
-        from importlib.metadata import version
 
         return f"HiGHS {version('highspy')} (highspy)"
     from .pyomo_solvers import solver_version
@@ -425,7 +419,6 @@ def certification(stages) -> dict:
 
 def _summary(inputs, status, started, n_vars, n_rows, stages=None,
              solver: str = "highs") -> dict:
-    import pandas as pd
 
     if stages is None:
         stages = pd.DataFrame(columns=STAGE_COLUMNS)
@@ -445,7 +438,6 @@ def _summary(inputs, status, started, n_vars, n_rows, stages=None,
 
 def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows,
                       solver: str = "highs"):
-    import pandas as pd
 
     stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
     result = Result(status=status,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .sweep_report import write_frontier_report, write_shapley_report, write_sweep_report
+
 
 @dataclass(frozen=True)
 class Sweep:
@@ -37,7 +39,6 @@ class Sweep:
     def to_excel(self, path) -> Path:
         """The sweep workbook (brief, scenarios with a chart, shortfalls, member_costs,
         absence, settings), written to a temporary file and moved into place."""
-        from .sweep_report import write_sweep_report
 
         return write_sweep_report(self, Path(path))
 
@@ -53,7 +54,6 @@ class Frontier:
 
     def to_excel(self, path) -> Path:
         """The frontier workbook: the points and the curve."""
-        from .sweep_report import write_frontier_report
 
         return write_frontier_report(self.table, Path(path), self.currency)
 
@@ -85,6 +85,5 @@ class Shapley:
     def to_excel(self, path) -> Path:
         """The Shapley workbook: the shares with a chart, the run's figures and notes, and
         the coalitions."""
-        from .sweep_report import write_shapley_report
 
         return write_shapley_report(self, Path(path))

@@ -15,18 +15,28 @@ import contextlib
 import functools
 import itertools
 import math
+import multiprocessing
+import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from models import build_model
 
 from .errors import InputError, Problem
 from .result import ABSENCE_COLUMNS
+from .stages import Resolver, solve
 from .store import Store, scenario_key
 from .studies import Sweep
 
@@ -132,7 +142,6 @@ _RESOLVERS: dict = {}
 
 
 def _resolver(inputs):
-    from .stages import Resolver
 
     if inputs.sha256 not in _RESOLVERS:
         _RESOLVERS.clear()
@@ -146,7 +155,6 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
     `persistent`: re-use this process's solver when only numbers change. `extra`: a
     function called on the scenario's Pyomo model (`build_model`) before it is solved, with
     the analyst's own constraints; `solver`: as `solve` takes it."""
-    from .stages import solve
 
     started = time.perf_counter()
     row = {"key": key, "position": position, "scenario": scenario.name,
@@ -154,7 +162,6 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
     try:
         case = inputs.with_overrides(dict(scenario.overrides), scenario=scenario.name)
         if extra is not None:
-            from models import build_model
 
             model = build_model(case)
             extra(model)
@@ -199,9 +206,6 @@ def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
     """Run `task(inputs, *item)` for each item of `todo` (default: `run_scenario`) on a
     spawn-context process pool; a dead worker's pool is rebuilt and the unfinished tasks
     resubmitted."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
 
     pending = dict(enumerate(todo))
     attempts = 0
@@ -335,8 +339,6 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     >>> sweep = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     >>> sweep.table, sweep.member_costs                                        # doctest: +SKIP
     """
-    import os
-    import tempfile
 
     if isinstance(scenarios, Mapping):
         scenarios = [Scenario(name, tuple(dict(o).items())) for name, o in scenarios.items()]
@@ -456,14 +458,6 @@ def console_progress(stream=None, label: str = "sweep"
     Returns (callback, close)."""
     stream = stream or sys.stderr
     if stream.isatty():
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
 
         bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import Reference, Series
+from openpyxl.chart.data_source import NumDataSource, NumRef
+from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.worksheet.pagebreak import Break
 
 from .headers import shown
@@ -201,22 +203,7 @@ def write_shapley_report(study, out: Path) -> Path:
     """The Shapley workbook: a `shapley` sheet (the table, the share's standard error, the
     run's figures and notes) with a chart of each member's Shapley share (error bars: one
     standard error) beside its fair share and cost share; a `coalitions` sheet with v(A)."""
-    from openpyxl import Workbook
-    from openpyxl.chart import Reference
-    from openpyxl.chart.data_source import NumDataSource, NumRef
-    from openpyxl.chart.error_bar import ErrorBars
-    from openpyxl.worksheet.pagebreak import Break
 
-    from .report import (
-        HEADER_FONT,
-        PERCENT,
-        bar_chart,
-        fit_columns,
-        fit_for_print,
-        new_table_sheet,
-        put,
-        save_atomically,
-    )
 
     grand = study.value
     frame = study.table.copy()

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .report import save_atomically
 from .schema import OVERRIDE_PATHS, SETTINGS, SHEETS
 
 # Names that other sheets refer to, so the example rows agree with each other.
@@ -38,10 +42,7 @@ def _example_row(sheet) -> list:
 
 def write_template(path) -> Path:
     """Write the template to `path` (via a temporary file and a rename)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    from .report import save_atomically
 
     path = Path(path)
     book = Workbook()

@@ -14,6 +14,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from models import build_model
+
+from .extract import members_table
+from .highs_adapter import HighsSession
+from .stages import compile_layout, formulate
 from .studies import Frontier
 
 FRONTIER_COLUMNS = ["point", "eps", "deviation", "total_cost", "max_burden", "shortfall_index",
@@ -32,9 +37,6 @@ def frontier(inputs, points: int = 11, extra=None) -> Frontier:
     >>> curve = frontier(read_inputs("inputs/alliance.xlsx"), points=5)   # doctest: +SKIP
     >>> curve.table, curve.to_excel("frontier.xlsx")                        # doctest: +SKIP
     """
-    from .extract import members_table
-    from .highs_adapter import HighsSession
-    from .stages import compile_layout, formulate
 
     if points < 2:
         raise ValueError("a frontier needs at least 2 points")
@@ -43,7 +45,6 @@ def frontier(inputs, points: int = 11, extra=None) -> Frontier:
     if extra is None:
         layout = formulate(case)
     else:
-        from models import build_model
 
         model = build_model(case)
         extra(model)

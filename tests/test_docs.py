@@ -73,10 +73,9 @@ def test_nothing_names_a_path_outside_the_repository():
     assert not found, "\n".join(found)
 
 
-def test_the_modules_import_one_way_with_no_circle_but_the_known_one():
+def test_the_modules_import_one_way_with_no_circle():
     """The import graph of the packages (every import, at the top or inside a function) has no
-    circle, except inputs <-> scenario (`Inputs.with_overrides` calls the override module),
-    which is still to be undone; a new circle fails here."""
+    circle; a new one fails here."""
     import ast
 
     graph = {}

@@ -27,7 +27,7 @@ import types
 __version__ = "0.1.0"
 
 #: Each public name and the module that defines it (a bare name: a submodule of this one).
-_API = {"InputError": "inputs", "Inputs": "inputs", "Problem": "inputs",
+_API = {"InputError": "errors", "Inputs": "inputs", "Problem": "errors",
         "inputs_from_frames": "inputs", "read_inputs": "inputs", "write_report": "report",
         "Result": "result", "shapley": "coalitions", "solve": "stages", "run_sweep": "sweep",
         "frontier": "tradeoff", "ranges": "negotiation", "Ranges": "negotiation",

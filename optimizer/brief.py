@@ -233,7 +233,18 @@ def _who(members: pd.DataFrame, flags: pd.Series, years: list[int]) -> str:
         when = "every year" if len(years) > 1 and held == years else \
             ", ".join(str(y) for y in held)
         groups.setdefault(when, []).append(str(member))
-    return "; ".join(f"{', '.join(names)} ({when})" for when, names in groups.items())
+    everyone = [str(m) for m in members["member"].unique()]
+    return "; ".join(f"{_names(names, everyone)} ({when})" for when, names in groups.items())
+
+
+def _names(names: list[str], everyone: list[str]) -> str:
+    """The names, or "every member but ..." when that is the shorter way to say it."""
+    others = [m for m in everyone if m not in names]
+    if not others:
+        return "every member" if len(everyone) > 1 else names[0]
+    if len(names) > 4 and len(others) < len(names) / 2:
+        return f"every member but {', '.join(others)}"
+    return ", ".join(names)
 
 
 def _limit_lines(members: pd.DataFrame, years: list[int]) -> list[str]:

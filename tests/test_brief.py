@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import good_sheets, set_cell, write_workbook
@@ -185,3 +186,18 @@ def test_the_brief_lists_the_columns_it_ignored(tmp_path):
     result = solve(read_inputs(tmp_path / "noted.xlsx"))
     assert result.brief[-1] == "Read as no input and ignored: sheet 'members': column 'notes'."
     assert not any("ignored" in line for line in solve(read_inputs(INPUTS / "tiny.xlsx")).brief)
+
+
+def test_limit_lines_name_the_few_left_out_when_most_members_share_a_limit():
+    # 6 members, 5 at their cap in both years, F never: "every member but F"; at their floor
+    # 2 of 6 in 2026 only: named; personnel all used by all: "every member".
+    from optimizer.brief import _limit_lines
+
+    names = list("ABCDEF")
+    rows = [{"member": m, "year": y, "at_cap": m != "F", "at_floor": m in "AB" and y == 2026,
+             "personnel_available": 10.0, "personnel_used": 10.0}
+            for m in names for y in (2026, 2027)]
+    lines = _limit_lines(pd.DataFrame(rows), [2026, 2027])
+    assert lines == ["At their cap: every member but F (every year).",
+                     "At their floor: A, B (2026).",
+                     "Using all their deployable personnel: every member (every year)."]

@@ -230,8 +230,7 @@ def _who(members: pd.DataFrame, flags: pd.Series, years: list[int]) -> str:
     groups: dict[str, list[str]] = {}
     for member, group in members[flags].groupby("member", sort=False):
         held = sorted(int(y) for y in group["year"])
-        when = "every year" if len(years) > 1 and held == years else \
-            ", ".join(str(y) for y in held)
+        when = "every year" if len(years) > 1 and held == years else _years(held)
         groups.setdefault(when, []).append(str(member))
     everyone = [str(m) for m in members["member"].unique()]
     return "; ".join(f"{_names(names, everyone)} ({when})" for when, names in groups.items())
@@ -330,12 +329,31 @@ def _previous_lines(previous: pd.DataFrame, currency: str) -> list[str]:
 
 
 def _dearest_lines(deterrence: pd.DataFrame, currency: str) -> list[str]:
+    """The dearest targets at the margin; a target dear alike in several years is named once
+    with its years ("maritime in north in 2026-2035 (priority 3): 1.43")."""
     priced = deterrence[deterrence["marginal_cost"].notna() & (deterrence["marginal_cost"] > 0)]
     if priced.empty:
         return []
-    dearest = priced.assign(_price=priced["marginal_cost"].round(9)).sort_values(
-        ["_price", "priority"], ascending=False, kind="stable").head(DEAREST)
-    parts = [f"{_target_name(row)}: {quantity(row['marginal_cost'])}{_unit(currency)}"
+    priced = priced.assign(_shown=priced["marginal_cost"].map(quantity),
+                           _price=priced["marginal_cost"].round(9))
+    groups = priced.groupby(["capability", "region", "priority", "_shown"], sort=False).agg(
+        years=("year", lambda y: sorted(int(v) for v in y)), price=("_price", "max"),
+        marginal_cost=("marginal_cost", "max")).reset_index()
+    dearest = groups.sort_values(["price", "priority"], ascending=False,
+                                 kind="stable").head(DEAREST)
+    parts = [f"{row['capability']} in {row['region']} in {_years(row['years'])} (priority "
+             f"{general(row['priority'])}): {row['_shown']}{_unit(currency)}"
              for _, row in dearest.iterrows()]
     return ["Deterrence is dearest at the margin (the cost of one more unit) for "
             + "; ".join(parts) + "."]
+
+
+def _years(years: list[int]) -> str:
+    """Years as runs: "2026-2028, 2031"."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

@@ -437,8 +437,9 @@ def _set_identity(sha256: str, overrides: tuple) -> str:
               help="Solve every scenario from scratch instead of editing the worker's loaded "
                    "model (slower; figures then independent of scenario order).")
 @_common
+@_limits
 def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fresh, overrides,
-          time_limit, as_json):
+          time_limit, as_json, max_file_mb, max_cells, previous):
     """Solve every scenario of INPUT (its scenarios sheet crossed with each --grid).
 
     A sweep interrupted (Ctrl-C, or killed) resumes where it stopped when run again.
@@ -454,7 +455,8 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
     from .sweep import console_progress, expand_scenarios, parse_grid, run_sweep
 
     overrides = _with_time_limit(overrides, time_limit)
-    output, inputs = _prepare(input_path, output, "sweep", overrides)
+    output, inputs = _prepare(input_path, output, "sweep", overrides, max_file_mb=max_file_mb,
+                              max_cells=max_cells, previous=previous)
     identity = _set_identity(inputs.sha256, overrides)
     grid = [parse_grid(text) for text in grids]
     scenarios = expand_scenarios(inputs, grid, each_member_absent)
@@ -516,7 +518,9 @@ def _quiet() -> bool:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Frontier workbook (default: <input stem>-frontier.xlsx).")
 @_common
-def frontier(input_path, points, output, overrides, time_limit, as_json):
+@_limits
+def frontier(input_path, points, output, overrides, time_limit, as_json, max_file_mb,
+             max_cells, previous):
     """The cost-fairness frontier: least cost for each allowed deviation from fair shares.
 
     \b
@@ -527,7 +531,8 @@ def frontier(input_path, points, output, overrides, time_limit, as_json):
     from .tradeoff import frontier as run_frontier
 
     output, inputs = _prepare(input_path, output, "frontier",
-                              _with_time_limit(overrides, time_limit))
+                              _with_time_limit(overrides, time_limit),
+                              max_file_mb=max_file_mb, max_cells=max_cells, previous=previous)
     study = run_frontier(inputs, points=points)
     curve = study.table
     solved = curve["total_cost"].notna()
@@ -558,8 +563,9 @@ def frontier(input_path, points, output, overrides, time_limit, as_json):
               help="Shapley workbook (default: <input stem>-shapley.xlsx); its store of "
               "coalition values is the same name with .sqlite.")
 @_common
+@_limits
 def shapley(input_path, samples, seed, exact, workers, scheduler, output, overrides,
-            time_limit, as_json):
+            time_limit, as_json, max_file_mb, max_cells, previous):
     """Each member's Shapley share of the alliance's deterrence, beside fair and cost share.
 
     \b
@@ -573,7 +579,8 @@ def shapley(input_path, samples, seed, exact, workers, scheduler, output, overri
     from .sweep import console_progress
 
     output, inputs = _prepare(input_path, output, "shapley",
-                              _with_time_limit(overrides, time_limit))
+                              _with_time_limit(overrides, time_limit),
+                              max_file_mb=max_file_mb, max_cells=max_cells, previous=previous)
     if exact and len(inputs.present_members) > EXACT_LIMIT:
         _usage_error(f"--exact: {len(inputs.present_members)} members present; --exact "
                      f"enumerates 2^n coalitions, at most {EXACT_LIMIT} members (sample "
@@ -634,8 +641,9 @@ def shapley(input_path, samples, seed, exact, workers, scheduler, output, overri
               help="Ranges workbook (default: <input stem>-ranges.xlsx); its store of bounds "
               "is the same name with .sqlite.")
 @_common
+@_limits
 def ranges_command(input_path, slack, by_year, workers, scheduler, output, overrides,
-                   time_limit, as_json):
+                   time_limit, as_json, max_file_mb, max_cells, previous):
     """Room to negotiate: each member's least and largest cost with the alliance's total
     within (1 + EPS) of its least.
 
@@ -653,7 +661,8 @@ def ranges_command(input_path, slack, by_year, workers, scheduler, output, overr
     if slack is not None:
         overrides = (*overrides, f"settings.negotiation_slack={_slack(slack)!r}")
     output, inputs = _prepare(input_path, output, "ranges",
-                              _with_time_limit(overrides, time_limit))
+                              _with_time_limit(overrides, time_limit),
+                              max_file_mb=max_file_mb, max_cells=max_cells, previous=previous)
     update, close = console_progress(label="bounds") if not _quiet() else \
         (lambda *a: None, lambda: None)
     store = output.with_suffix(".sqlite")

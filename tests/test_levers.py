@@ -218,6 +218,42 @@ def test_previous_report_holds_the_plan_with_max_change_zero(tmp_path):
     assert "Against the previous plan" in brief_text(tmp_path / "now.xlsx")
 
 
+def test_every_study_takes_the_previous_report(tmp_path):
+    """`--previous` on sweep (and the other studies): with max_change 0 every scenario keeps
+    that report's costs; another report with the same overrides is keyed apart in the store."""
+    case = write_workbook(tmp_path / "case.xlsx", good_sheets())
+    assert run(tmp_path, "solve", case, "-o", "last.xlsx").returncode == 0
+    assert run(tmp_path, "solve", case, "-o", "other.xlsx",
+               "--set", "targets.scale=1.3").returncode == 0
+    held = ("--set", "settings.max_change=0", "--grid", "targets.scale=0.5,1")
+    for report in ("last.xlsx", "other.xlsx"):  # one store for both
+        done = run(tmp_path, "sweep", case, "--previous", report, *held, "-o", "held.xlsx")
+        assert done.returncode == 0, done.stderr
+        assert "already done" not in done.stderr
+        before = read_sheet(tmp_path / report, "members").set_index(["member", "year"])
+        costs = read_sheet(tmp_path / "held.xlsx", "member_costs")
+        assert costs["scenario"].nunique() == 2
+        for _, plan in costs.groupby("scenario"):
+            plan = plan.set_index(["member", "year"])["cost"]
+            pd.testing.assert_series_equal(plan, before["cost"].reindex(plan.index),
+                                           check_names=False, rtol=1e-6, atol=1e-6)
+    done = run(tmp_path, "frontier", case, "--previous", "last.xlsx", "--points", "2",
+               "--set", "settings.tie_break=previous_plan")
+    assert done.returncode == 0, done.stderr
+    done = run(tmp_path, "ranges", case, "--previous", "last.xlsx", "--set",
+               "settings.max_change=0")
+    assert done.returncode == 0, done.stderr
+    from optimizer import ranges  # the same in a notebook: no room left to negotiate
+
+    held_fast = read_inputs(case, previous=tmp_path / "last.xlsx").with_overrides(
+        {"settings.max_change": 0})
+    table = ranges(held_fast).table.set_index("member")
+    last = read_sheet(tmp_path / "last.xlsx", "members").groupby("member")["cost"].sum()
+    for member, cost in last.items():
+        assert table.loc[member, "low"] == pytest.approx(cost, rel=1e-6)
+        assert table.loc[member, "high"] == pytest.approx(cost, rel=1e-6)
+
+
 def test_previous_report_problems_name_that_file(tmp_path):
     case = write_workbook(tmp_path / "case.xlsx", good_sheets())
     other = good_sheets()

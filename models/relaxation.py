@@ -165,7 +165,6 @@ def explain(name: str, label, f, currency: str) -> Reason:
 def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
     """A floor or pledge (the caps are rows here), a member's personnel without any to raise,
     or a raise's own bound of 0."""
-
     if variable == "persons":
         return personnel.explain_bound(variable, position, f, currency)
     if variable == "cost":

@@ -65,7 +65,6 @@ def coalition_overrides(inputs, members_in: Iterable[str]) -> tuple[tuple[str, s
 
 def _stage_one(case) -> tuple[str, float | None, str]:
     """Minimise the shortfall index of `case` (shortfall allowed): (status, SI*, message)."""
-
     compiled = compile_layout(formulate(case))
     session = HighsSession(compiled, mip_gap=case.settings.mip_gap)
     outcome = session.minimise(compiled.objectives["shortfall_index"], case.settings.time_limit)
@@ -193,7 +192,6 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
     >>> shares = shapley(read_inputs("inputs/tiny.xlsx"), samples=100)  # doctest: +SKIP
     >>> shares.table, shares.value                                       # doctest: +SKIP
     """
-
     samples = int(samples)
     if samples < 1:
         raise ValueError("samples must be at least 1")
@@ -211,7 +209,6 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
         for k in range(1, n + 1):
             needed.add(frozenset(members[i] for i in order[:k]))
     if exact:
-
         needed |= {frozenset(c) for size in range(1, n + 1)
                    for c in combinations(members, size)}
     coalitions = sorted(needed, key=lambda c: (len(c), sorted(members.index(m) for m in c)))
@@ -250,7 +247,6 @@ def shapley(inputs, samples: int = 200, seed: int = 0, workers: int | None = Non
 def _exact_values(members: list[str], value: dict) -> list[float]:
     """Each member's Shapley value from every coalition's value: the weighted mean of its
     marginal contributions, weight |S|! (n - |S| - 1)! / n! for each coalition S without it."""
-
     n = len(members)
     weight = [math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
               for s in range(n)]
@@ -290,7 +286,6 @@ def _exact_table(inputs, members, value, W, out, counts) -> Shapley:
 def _shares_table(inputs, members, phi, error, grand, W) -> tuple[pd.DataFrame, list[str]]:
     """The output table: Shapley values and shares beside fair share and cost share (from a
     full solve of the grand coalition)."""
-
     notes = []
     undefined = abs(grand) <= EFFICIENCY_TOLERANCE * max(1.0, abs(W))
     if undefined:
@@ -326,7 +321,6 @@ def shapley_exact(inputs) -> Shapley:
     """Exact Shapley values by enumerating all 2^|M| coalitions (|M| <= 10), solved here one
     by one, with no store: a `Shapley` whose table has member, shapley_value and
     deterrence_share (a second method beside `shapley(exact=True)`)."""
-
     members = inputs.present_members
     n = len(members)
     if n > EXACT_LIMIT:

@@ -25,7 +25,6 @@ def explain_infeasible(session, layout, compiled, settings) -> list[str]:
 def describe_rows(formulation, compiled, rows, columns, currency: str) -> list[str]:
     """Sentences for the rows and column bounds of an IIS: each row or bound explained by the
     family it belongs to (`models.registry`), an analyst's own by its name and index."""
-
     stranded = stranded_members(formulation)
     access = {}  # member -> the commitments access leaves nowhere to be spent
     targets, limits = [], []
@@ -92,7 +91,6 @@ def _grouped(limits: list[tuple[str, str]]) -> str:
 
 def _describe_bound(formulation, compiled, col: int, currency: str) -> list:
     """The bound of a column in the IIS, explained by the family that set it."""
-
     found = formulation.variable_at(col)
     if found is None:
         if compiled.variables is not None and col < len(compiled.variables):

@@ -103,7 +103,6 @@ class Inputs:
 
     def _repr_html_(self) -> str:
         """A compact summary table for notebooks: counts, years and the settings as used."""
-
         years = self.years
         span = f"{years[0]}-{years[-1]} ({len(years)})" if len(years) > 1 else \
             ", ".join(map(str, years))
@@ -144,7 +143,6 @@ def read_inputs(path, *, previous=None, max_file_mb: float = 50,
     >>> inputs.settings.objective                       # doctest: +SKIP
     'min_cost'
     """
-
     path = Path(path)
     name = path.name
     if not path.exists():

@@ -21,7 +21,6 @@ def rules_table(formulation, x, duals=None) -> pd.DataFrame:
     change of the total cost per unit the row's right-hand side rises (the dual of the rule
     row at the cost stage; NaN where unknown). `duals`: the positions of the rows among the
     groups and their duals (a group with nothing to count has no row)."""
-
     sums = rule_sums(formulation, np.asarray(x, dtype=float))
     if sums.empty:
         return empty_frame(RULE_COLUMNS)
@@ -51,7 +50,6 @@ def path_table(formulation, x) -> pd.DataFrame:
     shares of GDP). `on_path`: the plan meets both path shares; `path_binds`: its cost is
     held at the path (above the member's own floor); `cap_below_path`: the member's cap is
     under the path share (no plan can meet both)."""
-
     f = formulation
     my = f.member_years
     x = np.asarray(x, dtype=float)

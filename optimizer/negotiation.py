@@ -123,7 +123,6 @@ class BoundSolver:
     objective. `warm_start=False`: the solver's basis is cleared before each bound."""
 
     def __init__(self, inputs, warm_start: bool = True):
-
         self.inputs = inputs
         self.warm_start = warm_start
         self.layout = formulate(inputs)
@@ -168,7 +167,6 @@ class BoundSolver:
         objectives = self.compiled.objectives
         session = self.session
         if self.has_stage_one:
-
             if not session.keep_rows:
                 session.keep(objectives["shortfall_index"], shortfall_index)
             elif self.limited[0] != shortfall_index:
@@ -200,7 +198,6 @@ class BoundSolver:
 def cost_bound(least_cost: float, slack: float) -> float:
     """`(1 + slack) C*`, and never tighter than the stages' own keep row on `C*`
     (`C* (1 + 1e-6) + 1e-9`), so that slack 0 keeps exactly the least-cost plans."""
-
     return max((1.0 + slack) * least_cost, keep_bound(least_cost))
 
 
@@ -312,7 +309,6 @@ def ranges(inputs, slack: float | None = None, by_year: bool = False,
     >>> room = ranges(read_inputs("inputs/alliance.xlsx"), slack=0.02)   # doctest: +SKIP
     >>> room.table[["member", "low", "high"]]                            # doctest: +SKIP
     """
-
     slack = inputs.settings.negotiation_slack if slack is None else slack
     try:
         slack = float(slack)
@@ -359,7 +355,6 @@ def _solve_bounds(inputs, solver, tasks, store_path, workers, scheduler, progres
                   **limits) -> tuple[pd.DataFrame, tuple[int, int, int]]:
     """Every bound of `tasks`, from the store or solved there: one worker solves in this
     process on `solver`, more on the executors. Returns the stored rows and the counts."""
-
     failed: dict = {}
 
     def run(todo, on_row):

@@ -29,7 +29,6 @@ ROW = "_row"  # the Excel row number of each raw record, kept beside the values
 def with_previous_plan(frames, digest, labels, report: Path, max_file_mb, max_cells):
     """The input's tables with the `members` sheet of a previous report as its `previous`
     sheet (member, year, cost; Excel rows kept), the digest covering both files."""
-
     if not report.is_file() or report.suffix.lower() != ".xlsx":
         raise InputError([Problem(report.name, None, None, None, _NOTHING,
                                   "a report burden wrote (.xlsx), for --previous")])

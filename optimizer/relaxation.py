@@ -92,7 +92,6 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
     target is met, with the stated objective's stages after it; and which targets would be cut
     instead (`shortfalls`: a deterrence table of this case with shortfall allowed, whose
     shortfalls are taken; else stage 1 is solved with shortfall allowed)."""
-
     relax = requested(relax)
     if not relax:
         raise ValueError("what_it_takes relaxes at least one limit: caps or personnel")
@@ -219,7 +218,6 @@ def _raised(relax) -> str:
 
 def short_sentences(short: pd.DataFrame, relax) -> list[str]:
     """One sentence a target still short with the limits raised."""
-
     return [f"Even with the {_raised(relax)} raised as far as needed, {row['capability']} in "
             f"{row['region']} in {int(row['year'])} would still be short by "
             f"{quantity(row['shortfall'])} of {quantity(row['target'])}"
@@ -306,7 +304,6 @@ def _stage_one(inputs, deadline) -> pd.DataFrame | None:
 
 def sentences(found: WhatItTakes, currency: str = "") -> list[str]:
     """What it would take, in plain words: the raises, then the targets cut instead."""
-
     unit = f" {currency}" if currency else ""
     limits = found.limits
     lines = []
@@ -360,7 +357,6 @@ def with_what_it_takes(result, inputs, relax=("caps",), started: float | None = 
     """`result` with what it would take (tables and sentences) and its brief written again.
     `started`: when the solve began (`time.perf_counter()`): the time limit covers the whole
     solve, so what it would take gets what is left of it."""
-
     limit = inputs.settings.time_limit
     if limit is not None and started is not None:
         spent = time.perf_counter() - started

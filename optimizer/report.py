@@ -335,7 +335,6 @@ def summary_label(key: str, currency: str = "") -> str:
 
 def summary_key(label) -> str:
     """The summary key a label shows (any currency); other text as it is."""
-
     for key, template in SUMMARY_LABELS.items():
         if _pattern(template).match(str(label)):
             return key
@@ -552,7 +551,6 @@ def write_lines(ws: Worksheet, lines: Sequence[str], first_row: int) -> int:
 def fairness_sheet(wb: Workbook, result: Result) -> None:
     """The fairness table; below it the alliance by year (targets met, GDP, cost, the
     free-rider test) with an "all years" row. Its chart is on the charts sheet."""
-
     fairness, years = result.fairness, result.free_riders
     if fairness.empty:
         return

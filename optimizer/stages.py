@@ -78,7 +78,6 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP
     """
-
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     started = time.perf_counter()
@@ -90,7 +89,6 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
         _check_model(model, inputs)
     own = model  # the analyst's model, which takes the plan and whose rows are reported
     if model is None and (engine == "pyomo" or solver != "highs"):
-
         model = build_model(inputs)
     if model is not None and solver == "highs" and engine == "matrix" and as_built(model):
         formulation, model = model.formulation, None  # nothing added: the matrix route
@@ -102,15 +100,13 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
     relax = _relaxed_limits(what_it_takes, own if model is not None else None)
     if len(formulation.unreachable):
         return _with_what_it_takes(
-            _without_solution(inputs, "infeasible", [], _impossible(formulation),
+            _without_solution(inputs, "infeasible", [], impossible(formulation),
                               list(inputs.warnings), started, formulation.n_columns, 0),
             inputs, relax, started)
     if model is None:
-
         compiled = assemble(formulation)
         session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     else:
-
         compiled = compile_model(model)
         if solver == "highs":
             session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
@@ -172,7 +168,6 @@ def formulate(inputs, engine: str = "matrix", cache=None):
     """The formulation of `inputs`' model: arrays only ("matrix"), or with its Pyomo model in
     `formulation.model` ("pyomo"). `cache` (matrix only): a `models.StructureCache` whose
     structural pieces are reused where their inputs are unchanged."""
-
     if engine == "matrix":
         return models.formulate(inputs, cache)
     if engine == "pyomo":
@@ -182,14 +177,8 @@ def formulate(inputs, engine: str = "matrix", cache=None):
 
 def compile_layout(formulation):
     """The matrices of a formulation from `formulate`, by the route it was formulated for."""
-
     return assemble(formulation) if formulation.model is None else \
         compile_model(formulation.model)
-
-
-def _impossible(formulation) -> list[str]:
-
-    return impossible(formulation)
 
 
 class Resolver:
@@ -214,7 +203,6 @@ class Resolver:
     members only. The others stay empty."""
 
     def __init__(self, tables: bool | str = True, warm_start: bool = True):
-
         self.tables = tables
         self.warm_start = warm_start
         self.sessions = None
@@ -225,11 +213,10 @@ class Resolver:
         self.compiled = None  # the last case's matrices, whose entry order `assemble` reuses
 
     def solve(self, inputs) -> Result:
-
         started = time.perf_counter()
         layout = formulate(inputs, cache=self.structure)
         if len(layout.unreachable):
-            return _without_solution(inputs, "infeasible", [], _impossible(layout),
+            return _without_solution(inputs, "infeasible", [], impossible(layout),
                                      list(inputs.warnings), started, layout.n_columns, 0)
         compiled = self.compiled = assemble(layout, self.compiled, keep_pattern=True)
         if (self.sessions is not None and self.stages == layout.stages
@@ -371,7 +358,6 @@ def _stages(inputs, layout, compiled, session, started, tables, model=None,
 def lever_tables(layout, compiled, x, duals, members) -> dict:
     """The `rules`, `path` and `previous` tables of a solved plan (optimizer/levers.py);
     the rules' marginal costs are their rows' duals at the cost stage."""
-
     tables = {"path": path_table(layout, x), "previous": previous_table(layout, members)}
     if layout.sets.rules is not None and len(layout.sets.rules):
         block, rule_duals = layout.blocks.get("rules"), None
@@ -387,7 +373,6 @@ def lever_tables(layout, compiled, x, duals, members) -> dict:
 
 def _with_held_back(inputs, layout, members, allocation, deterrence):
     """The deterrence table with each short target's `held_back_by`."""
-
     return deterrence.assign(held_back_by=held_back(inputs, layout, members, allocation,
                                                     deterrence))
 
@@ -397,7 +382,6 @@ def _solver_name(solver: str = "highs") -> str:
     """The solver, as the summary names it (read once): HiGHS by its highspy version,
     another by the version Pyomo reports."""
     if solver == "highs":
-
         return f"HiGHS {version('highspy')} (highspy)"
     from .pyomo_solvers import solver_version
 

@@ -39,7 +39,6 @@ class Sweep:
     def to_excel(self, path) -> Path:
         """The sweep workbook (brief, scenarios with a chart, shortfalls, member_costs,
         absence, settings), written to a temporary file and moved into place."""
-
         return write_sweep_report(self, Path(path))
 
 
@@ -54,7 +53,6 @@ class Frontier:
 
     def to_excel(self, path) -> Path:
         """The frontier workbook: the points and the curve."""
-
         return write_frontier_report(self.table, Path(path), self.currency)
 
 
@@ -85,5 +83,4 @@ class Shapley:
     def to_excel(self, path) -> Path:
         """The Shapley workbook: the shares with a chart, the run's figures and notes, and
         the coalitions."""
-
         return write_shapley_report(self, Path(path))

@@ -142,7 +142,6 @@ _RESOLVERS: dict = {}
 
 
 def _resolver(inputs):
-
     if inputs.sha256 not in _RESOLVERS:
         _RESOLVERS.clear()
         _RESOLVERS[inputs.sha256] = Resolver(tables="deterrence")  # per-target shortfalls
@@ -155,14 +154,12 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
     `persistent`: re-use this process's solver when only numbers change. `extra`: a
     function called on the scenario's Pyomo model (`build_model`) before it is solved, with
     the analyst's own constraints; `solver`: as `solve` takes it."""
-
     started = time.perf_counter()
     row = {"key": key, "position": position, "scenario": scenario.name,
            "overrides": list(scenario.overrides)}
     try:
         case = inputs.with_overrides(dict(scenario.overrides), scenario=scenario.name)
         if extra is not None:
-
             model = build_model(case)
             extra(model)
             result = solve(case, model=model, solver=solver, what_it_takes=False)
@@ -206,7 +203,6 @@ def _process_pool(inputs, todo, workers, on_row, task=run_scenario):
     """Run `task(inputs, *item)` for each item of `todo` (default: `run_scenario`) on a
     spawn-context process pool; a dead worker's pool is rebuilt and the unfinished tasks
     resubmitted."""
-
     pending = dict(enumerate(todo))
     attempts = 0
     while pending:
@@ -339,7 +335,6 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     >>> sweep = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     >>> sweep.table, sweep.member_costs                                        # doctest: +SKIP
     """
-
     if isinstance(scenarios, Mapping):
         scenarios = [Scenario(name, tuple(dict(o).items())) for name, o in scenarios.items()]
     expanded = expand_scenarios(inputs, list(grid), each_member_absent, base=scenarios)
@@ -458,7 +453,6 @@ def console_progress(stream=None, label: str = "sweep"
     Returns (callback, close)."""
     stream = stream or sys.stderr
     if stream.isatty():
-
         bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                        TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
                        console=Console(file=stream))

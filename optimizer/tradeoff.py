@@ -37,7 +37,6 @@ def frontier(inputs, points: int = 11, extra=None) -> Frontier:
     >>> curve = frontier(read_inputs("inputs/alliance.xlsx"), points=5)   # doctest: +SKIP
     >>> curve.table, curve.to_excel("frontier.xlsx")                        # doctest: +SKIP
     """
-
     if points < 2:
         raise ValueError("a frontier needs at least 2 points")
     settings = dataclasses.replace(inputs.settings, objective="min_cost", tie_break="fair_share")
@@ -45,7 +44,6 @@ def frontier(inputs, points: int = 11, extra=None) -> Frontier:
     if extra is None:
         layout = formulate(case)
     else:
-
         model = build_model(case)
         extra(model)
         layout = model.formulation

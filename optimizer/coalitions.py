@@ -134,8 +134,6 @@ def _solve_coalitions(inputs, coalitions: list[frozenset], store_path: Path,
                       progress: Callable[[int, int, int], None] | None) -> tuple[dict, dict]:
     """SI*(A) for every coalition (none empty), from the store or solved there in one
     executor run. Returns ({coalition: SI*}, counts)."""
-
-
     present = inputs.present_members
     identity = _case_identity(inputs)
     tasks = []

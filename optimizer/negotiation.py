@@ -456,8 +456,6 @@ def write_ranges_report(room: Ranges, out: Path) -> Path:
     """The ranges workbook: the `ranges` sheet (table, figures, notes), `charts` (each
     member's plan cost, a marker, on its least-to-largest bar; in money and in % of GDP; by
     year, one pair per year) and `chart data`."""
-
-
     currency = f" ({room.currency})" if room.currency else ""
     columns = _columns(room.by_year)
     wb = Workbook()
@@ -501,8 +499,6 @@ def write_ranges_report(room: Ranges, out: Path) -> Path:
 
 
 def _charts(wb, room: Ranges) -> None:
-
-
     table = room.table[room.table["status"] == "optimal"]
     if table.empty:
         return
@@ -526,8 +522,6 @@ def _charts(wb, room: Ranges) -> None:
 def _range_chart(data, part: pd.DataFrame, unit: str, when: str, room: Ranges):
     """Stacked columns: an invisible one up to the least cost, a visible one from the least
     to the largest; the plan's cost a marker on it."""
-
-
     low, high, plan = ("low", "high", "optimal_cost") if unit == "money" else \
         ("low_gdp_share", "high_gdp_share", "optimal_gdp_share")
     currency = f" ({room.currency})" if room.currency and unit == "money" else ""

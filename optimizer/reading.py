@@ -57,9 +57,6 @@ def with_previous_plan(frames, digest, labels, report: Path, max_file_mb, max_ce
 
 def read_xlsx(path: Path, max_file_mb: float = 50,
                max_cells: int = 5_000_000) -> tuple[dict[str, pd.DataFrame], str]:
-
-
-
     check_workbook(path, max_file_mb=max_file_mb, max_cells=max_cells)  # before any parsing
     cap_rows, cap_columns = read_caps(max_cells)
     data = path.read_bytes()
@@ -87,8 +84,6 @@ def _check_uncalculated_formulas(data: bytes, frames, file: str, cap_rows: int,
                                  cap_columns: int) -> None:
     """A formula cell whose result was never calculated (a workbook written by a script and
     never opened in Excel) reads as blank: refuse it rather than fill in a default."""
-
-
     with zipfile.ZipFile(BytesIO(data)) as archive:
         if not any(b"<f" in archive.read(name) for name in archive.namelist()
                    if name.startswith("xl/worksheets/") and name.endswith(".xml")):
@@ -148,8 +143,6 @@ def read_csv_folder(folder: Path, max_file_mb: float = 50
     them all, and how messages name each table ("file 'Members.CSV'"). A file separated by
     semicolons (what Excel writes where the decimal mark is a comma) is read as such, its
     decimal commas as decimal points."""
-
-
     digest = hashlib.sha256()
     frames, labels = {}, {}
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())

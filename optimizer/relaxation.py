@@ -131,8 +131,6 @@ def _relaxed(inputs, layout, deadline):
     be proven, which for a large MIP can take HiGHS minutes). The probe itself infeasible:
     the limits conflict whatever the targets, explained from an irreducible infeasible
     subset. Else the relaxed model's stages, every target required."""
-
-
     none = empty_frame(STILL_SHORT_COLUMNS)
     if len(layout.unreachable):
         return "infeasible", None, None, [], impossible(layout), none
@@ -174,8 +172,6 @@ def _still_short(inputs, relax, deadline):
     as needed. Its status; the targets still short there, each with what holds it back
     (`optimizer.held_back`), most urgent first; its stage row; and a function
     explaining the probe when it is infeasible."""
-
-
     allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
         inputs.settings, allow_shortfall=True))
     layout = models.formulate(allowed, relax=relax, required=False)
@@ -281,8 +277,6 @@ def _cuts(inputs, shortfalls, deadline) -> pd.DataFrame:
 def _stage_one(inputs, deadline) -> pd.DataFrame | None:
     """The targets with their shortfalls at stage 1 with shortfall allowed; None when
     infeasible or not solved."""
-
-
     allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
         inputs.settings, allow_shortfall=True))
     layout = models.formulate(allowed)

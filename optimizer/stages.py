@@ -252,7 +252,6 @@ def solve_compiled(inputs, layout, compiled, session, started, tables: bool = Tr
 
 def _stages(inputs, layout, compiled, session, started, tables, model=None,
             solver="highs") -> Result:
-
     settings = inputs.settings
     warnings = list(inputs.warnings)
     n_vars, n_rows = compiled.matrix.shape[1], compiled.matrix.shape[0]
@@ -403,7 +402,6 @@ def certification(stages) -> dict:
 
 def _summary(inputs, status, started, n_vars, n_rows, stages=None,
              solver: str = "highs") -> dict:
-
     if stages is None:
         stages = pd.DataFrame(columns=STAGE_COLUMNS)
     return {
@@ -422,7 +420,6 @@ def _summary(inputs, status, started, n_vars, n_rows, stages=None,
 
 def _without_solution(inputs, status, stages, conflicts, warnings, started, n_vars, n_rows,
                       solver: str = "highs"):
-
     stage_table = pd.DataFrame(stages, columns=STAGE_COLUMNS)
     result = Result(status=status,
                     summary=_summary(inputs, status, started, n_vars, n_rows, stage_table,

@@ -203,8 +203,6 @@ def write_shapley_report(study, out: Path) -> Path:
     """The Shapley workbook: a `shapley` sheet (the table, the share's standard error, the
     run's figures and notes) with a chart of each member's Shapley share (error bars: one
     standard error) beside its fair share and cost share; a `coalitions` sheet with v(A)."""
-
-
     grand = study.value
     frame = study.table.copy()
     frame["share_standard_error"] = frame["standard_error"] / grand if grand else np.nan

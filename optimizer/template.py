@@ -42,8 +42,6 @@ def _example_row(sheet) -> list:
 
 def write_template(path) -> Path:
     """Write the template to `path` (via a temporary file and a rename)."""
-
-
     path = Path(path)
     book = Workbook()
     readme = book.active

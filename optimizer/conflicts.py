@@ -86,7 +86,12 @@ def _grouped(limits: list[tuple[str, str]]) -> str:
         items = groups.setdefault(kind, [])
         if item not in items:
             items.append(item)
-    return "; ".join(f"{kind} {', '.join(items)}" for kind, items in groups.items())
+    return "; ".join(f"{PLURAL.get(kind, kind) if len(items) > 1 else kind} {', '.join(items)}"
+                     for kind, items in groups.items())
+
+
+#: kinds whose wording changes with more than one item
+PLURAL = {"your constraint": "your constraints", "the row": "the rows"}
 
 
 def _describe_bound(formulation, compiled, col: int, currency: str) -> list:

@@ -31,7 +31,7 @@ from .brief import brief_lines, money, percent, quantity
 from .conflicts import explain_infeasible
 from .extract import AT_BOUND, allocation_table, deterrence_table, members_table
 from .held_back import held_back, summarised
-from .highs_adapter import HighsSession, assemble
+from .highs_adapter import HighsSession, assemble, compile_model
 from .result import (
     CUT_COLUMNS,
     STAGE_COLUMNS,
@@ -86,20 +86,26 @@ class WhatItTakes:
     still_short: pd.DataFrame = field(default_factory=lambda: empty_frame(STILL_SHORT_COLUMNS))
 
 
-def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = None
-                  ) -> WhatItTakes:
+def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = None,
+                  extra=None) -> WhatItTakes:
     """The least raise of the limits in `relax` ("caps", and "personnel") under which every
     target is met, with the stated objective's stages after it; and which targets would be cut
     instead (`shortfalls`: a deterrence table of this case with shortfall allowed, whose
-    shortfalls are taken; else stage 1 is solved with shortfall allowed)."""
+    shortfalls are taken; else stage 1 is solved with shortfall allowed).
+
+    `extra`: a function called on each Pyomo model solved here (`build_model(inputs,
+    formulation)`: the relaxed one, the probe and the stage 1 of the alternative) to add the
+    analyst's own constraints, as `run_sweep` and `frontier` take it; every one of them then
+    holds them, and a conflict names them as `solve` does."""
     relax = requested(relax)
     if not relax:
         raise ValueError("what_it_takes relaxes at least one limit: caps or personnel")
     currency = str(inputs.settings.currency or "").strip()
-    layout = models.formulate(inputs, relax=relax)
+    layout, compiled = _built(inputs, extra, relax=relax)
     limit = inputs.settings.time_limit  # for all of it, every solve together
     deadline = None if limit is None else time.perf_counter() + limit
-    status, raised, x, stage_rows, conflicts, still_short = _relaxed(inputs, layout, deadline)
+    status, raised, x, stage_rows, conflicts, still_short = _relaxed(inputs, layout, compiled,
+                                                                     deadline, extra)
     limits = _limits(layout, raised) if raised is not None else \
         empty_frame(WHAT_IT_TAKES_COLUMNS)
     if "personnel" not in relax:
@@ -107,7 +113,7 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
     total = None
     if x is not None:
         total = float(x[layout.column("total", np.arange(len(layout.years)))].sum())
-    cuts = _cuts(inputs, shortfalls, deadline)
+    cuts = _cuts(inputs, shortfalls, deadline, extra)
     found = WhatItTakes(status, relax, limits, cuts,
                         pd.DataFrame(stage_rows, columns=STAGE_COLUMNS), total, [], conflicts,
                         still_short)
@@ -117,12 +123,23 @@ def what_it_takes(inputs, relax=("caps",), shortfalls: pd.DataFrame | None = Non
 PERSONNEL = ["personnel_available", "personnel_needed", "extra_personnel"]
 
 
+def _built(inputs, extra, **formulated):
+    """The formulation of `inputs` (`models.formulate(inputs, **formulated)`) and its
+    matrices; with `extra`, through its Pyomo model with the analyst's constraints added."""
+    layout = models.formulate(inputs, **formulated)
+    if extra is None:
+        return layout, assemble(layout)
+    model = models.build_model(inputs, layout)
+    extra(model)
+    return model.formulation, compile_model(model)
+
+
 def left(deadline) -> float | None:
     """Seconds left before `deadline` (None: no limit), at least a millisecond."""
     return None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
 
 
-def _relaxed(inputs, layout, deadline):
+def _relaxed(inputs, layout, compiled, deadline, extra):
     """Status, the plan at the last relaxation stage (what it takes), the relaxed plan after
     every stage, stage rows, conflicts and the targets still short.
 
@@ -130,19 +147,22 @@ def _relaxed(inputs, layout, deadline):
     short there: the relaxed model is infeasible, and they say why (no infeasibility has to
     be proven, which for a large MIP can take HiGHS minutes). The probe itself infeasible:
     the limits conflict whatever the targets, explained from an irreducible infeasible
-    subset. Else the relaxed model's stages, every target required."""
+    subset. Else the relaxed model's stages, every target required. With the analyst's own
+    rows (`extra`), a target the probe leaves short that no limit of the inputs holds is
+    explained from an IIS of the relaxed model, which names those rows."""
     none = empty_frame(STILL_SHORT_COLUMNS)
     if len(layout.unreachable):
         return "infeasible", None, None, [], impossible(layout), none
-    status, short, probe_row, explain = _still_short(inputs, layout.relax, deadline)
+    status, short, probe_row, explain = _still_short(inputs, layout.relax, deadline, extra)
     rows = [probe_row]
     if status == "infeasible":
         return "infeasible", None, None, rows, explain(), none
     if status != "optimal":
         return status, None, None, rows, [], none
-    if len(short):
+    # a target short for no limit of the inputs is held by the analyst's own rows: the
+    # relaxed model's first stage then proves it infeasible and an IIS names them
+    if len(short) and (extra is None or short["held_back_by"].astype(bool).all()):
         return "infeasible", None, None, rows, short_sentences(short, layout.relax), short
-    compiled = assemble(layout)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     solved, raised = None, None
     relaxing = len(_relaxation_stages(layout))
@@ -154,7 +174,7 @@ def _relaxed(inputs, layout, deadline):
         rows.append(stage_row(number + 1, name, outcome, time.perf_counter() - stage_start))
         if outcome.status == "infeasible":
             return "infeasible", None, None, rows, explain_infeasible(
-                session, layout, compiled, layout.settings), none
+                session, layout, compiled, layout.settings), short
         if outcome.status != "optimal":  # the raises are reported once their stages are done
             return outcome.status, raised, solved if raised is not None else None, rows, \
                 [f"stage {number + 1} ({name}): {outcome.message}"] if outcome.message \
@@ -167,15 +187,14 @@ def _relaxed(inputs, layout, deadline):
     return "optimal", raised, solved, rows, [], none
 
 
-def _still_short(inputs, relax, deadline):
+def _still_short(inputs, relax, deadline, extra):
     """The probe: stage 1 (the least shortfall index) with the limits `relax` raised as far
     as needed. Its status; the targets still short there, each with what holds it back
     (`optimizer.held_back`), most urgent first; its stage row; and a function
     explaining the probe when it is infeasible."""
     allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
         inputs.settings, allow_shortfall=True))
-    layout = models.formulate(allowed, relax=relax, required=False)
-    compiled = assemble(layout)
+    layout, compiled = _built(allowed, extra, relax=relax, required=False)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     session.start()
     started = time.perf_counter()
@@ -263,24 +282,23 @@ def _limits(layout, x) -> pd.DataFrame:
     return frame.loc[raised, WHAT_IT_TAKES_COLUMNS].reset_index(drop=True)
 
 
-def _cuts(inputs, shortfalls, deadline) -> pd.DataFrame:
+def _cuts(inputs, shortfalls, deadline, extra) -> pd.DataFrame:
     """Each target's shortfall within today's limits: from `shortfalls`, or stage 1 of the
     model with shortfall allowed (empty when that model is infeasible too)."""
     if shortfalls is None:
-        shortfalls = _stage_one(inputs, deadline)
+        shortfalls = _stage_one(inputs, deadline, extra)
         if shortfalls is None:
             return empty_frame(CUT_COLUMNS)
     cut = shortfalls[shortfalls["shortfall"] > 0]
     return cut[CUT_COLUMNS].reset_index(drop=True)
 
 
-def _stage_one(inputs, deadline) -> pd.DataFrame | None:
+def _stage_one(inputs, deadline, extra) -> pd.DataFrame | None:
     """The targets with their shortfalls at stage 1 with shortfall allowed; None when
     infeasible or not solved."""
     allowed = dataclasses.replace(inputs, settings=dataclasses.replace(
         inputs.settings, allow_shortfall=True))
-    layout = models.formulate(allowed)
-    compiled = assemble(layout)
+    layout, compiled = _built(allowed, extra)
     session = HighsSession(compiled, mip_gap=inputs.settings.mip_gap)
     session.start()
     outcome = session.minimise(compiled.objectives["shortfall_index"], left(deadline))

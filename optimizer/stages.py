@@ -73,7 +73,8 @@ def solve(inputs, *, engine: str = "matrix", model=None, solver: str = "highs",
     `Result.what_it_takes*` and the brief. None (default): computed for such a plan unless the
     model was changed by the analyst (whose rows the relaxation does not know); False: never;
     True or a tuple such as ("caps", "personnel") (the limits to relax): also for a changed
-    model, whose own rows are then left out of it. Always solved by HiGHS.
+    model, whose own rows are then left out of it (`what_it_takes(inputs, extra=f)` keeps
+    the rows a function `f` adds). Always solved by HiGHS.
 
     >>> result = solve(read_inputs("inputs/tiny.xlsx"))          # doctest: +SKIP
     >>> result.status, round(result.summary["total_cost"], 1)     # doctest: +SKIP

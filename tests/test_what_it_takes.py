@@ -71,6 +71,40 @@ def test_the_larger_gdp_takes_the_whole_raise():
     assert stages["relaxation_money"] == pytest.approx(12, rel=1e-6)
 
 
+def test_the_analysts_own_constraint_holds_in_what_it_takes():
+    # ef = 1; A and B gdp 100 with caps 2% (2 each); target 6: 2 short. Equal GDP weighs the
+    # raises alike and the tie-break (fair shares 3/3) spreads them: both caps 2% -> 3%. The
+    # analyst's own constraint "B spends at most 2" (`extra`) leaves A the whole raise:
+    # A's cap 2% -> 4% (+2), B none; and the alternative's cut is computed with it too.
+    import pyomo.environ as pyo
+
+    inputs = build([{"member": "A", "gdp": 100, "cap_gdp_share": 0.02},
+                    {"member": "B", "gdp": 100, "cap_gdp_share": 0.02}], [target(6)])
+    plain = what_it_takes(inputs).limits.set_index("member")
+    assert plain["extra"].to_dict() == pytest.approx({"A": 1.0, "B": 1.0}, rel=1e-5)
+
+    def b_holds_at_two(model):
+        model.b_at_most_two = pyo.Constraint(expr=model.cost["B", Y] <= 2)
+
+    found = what_it_takes(inputs, extra=b_holds_at_two)
+    assert found.status == "optimal" and found.stages["certified"].all()
+    assert found.limits["member"].tolist() == ["A"]
+    row = found.limits.iloc[0]
+    assert row["extra"] == pytest.approx(2, rel=1e-6)
+    assert row["needed_cap_share"] == pytest.approx(0.04, rel=1e-6)
+    assert found.total_cost == pytest.approx(6, rel=1e-6)
+
+    def b_spends_nothing_and_a_is_capped(model):  # no raise of the caps can help: named
+        model.b_nothing = pyo.Constraint(expr=model.cost["B", Y] <= 0)
+        model.a_at_most_three = pyo.Constraint(expr=model.cost["A", Y] <= 3)
+
+    blocked = what_it_takes(inputs, extra=b_spends_nothing_and_a_is_capped)
+    assert blocked.status == "infeasible"
+    assert any("held back by your constraints b_nothing, a_at_most_three" in line
+               for line in blocked.conflicts), blocked.conflicts
+    assert blocked.still_short["shortfall"].tolist() == pytest.approx([3.0])
+
+
 def test_an_infeasible_plan_leads_with_what_it_takes(tmp_path):
     # Every target required. ef = 1. A gdp 100 cap 5% (5), B gdp 100 cap 5% (5).
     # Targets 8 east and 8 west (16): both caps at 10 conflict with both targets. The least

@@ -28,8 +28,12 @@ def rows(f, settings) -> list[Bounds]:
                    doc="max(floor * gdp, pledge) <= cost[m,t] <= cap * gdp")]
 
 
-def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
+def explain_bound(variable: str, position: int, f, currency: str) -> Reason | None:
+    """The commitments of a member-year; None where they are only `cost >= 0` (no floor,
+    pledge or cap: no limit a planner set)."""
     r = f.member_years.iloc[position]
+    if r["lower"] <= 0 and not np.isfinite(r["upper"]):
+        return None
     cap = "no cap" if not np.isfinite(r["upper"]) else \
         f"cap {r['cap_share']:.2%} of GDP = {money(r['upper'], currency)}"
     floor = f"floor {r['floor_share']:.2%} of GDP"

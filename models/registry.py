@@ -7,7 +7,8 @@ A family is a module with `FAMILY` (its name) and any of:
   puts on variables, its objectives, in the order given;
 - `explain(name, label, formulation, currency) -> Reason | None`: one of its rows in the
   inputs' words (`label`: the row's labels);
-- `explain_bound(variable, position, formulation, currency) -> Reason`: a bound it set.
+- `explain_bound(variable, position, formulation, currency) -> Reason | None`: a bound it set
+  (None: a bound no planner set, such as `cost >= 0`).
 
 Rows come in the order of `FAMILIES`, each family's in the order it returns them; columns in
 `COLUMN_ORDER` whatever declares them. Adding a family: write its module, add it here, and give

@@ -162,13 +162,15 @@ def explain(name: str, label, f, currency: str) -> Reason:
     return Reason(what, f"{r['member']} in {r['year']}", r["member"])
 
 
-def explain_bound(variable: str, position: int, f, currency: str) -> Reason:
-    """A floor or pledge (the caps are rows here), a member's personnel without any to raise,
-    or a raise's own bound of 0."""
+def explain_bound(variable: str, position: int, f, currency: str) -> Reason | None:
+    """A floor or pledge (the caps are rows here; None for a cost with neither), a member's
+    personnel without any to raise, or a raise's own bound of 0."""
     if variable == "persons":
         return personnel.explain_bound(variable, position, f, currency)
     if variable == "cost":
         r = f.member_years.iloc[position]
+        if r["lower"] <= 0:  # only cost >= 0: no floor or pledge
+            return None
         floor = f"floor {r['floor_share']:.2%} of GDP"
         if r["pledge"] > 0:
             floor += f" or pledge {commitments.money(r['pledge'], currency)}"

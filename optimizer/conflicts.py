@@ -104,4 +104,5 @@ def _describe_bound(formulation, compiled, col: int, currency: str) -> list:
     variable, position = found
     owner = family(formulation.bound_owner[variable.name])
     explain = getattr(owner, "explain_bound", None)
-    return [explain(variable.name, position, formulation, currency)] if explain else []
+    reason = explain(variable.name, position, formulation, currency) if explain else None
+    return [reason] if reason is not None else []

@@ -436,10 +436,14 @@ def _set_identity(sha256: str, overrides: tuple) -> str:
 @click.option("--fresh", is_flag=True,
               help="Solve every scenario from scratch instead of editing the worker's loaded "
                    "model (slower; figures then independent of scenario order).")
+@click.option("--what-it-takes", "what_it_takes", is_flag=True,
+              help="For each scenario short or infeasible, also the least raise of the caps "
+                   "that meets every target (columns what_it_takes, cap_raise, "
+                   "members_raised).")
 @_common
 @_limits
-def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fresh, overrides,
-          time_limit, as_json, max_file_mb, max_cells, previous):
+def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fresh,
+          what_it_takes, overrides, time_limit, as_json, max_file_mb, max_cells, previous):
     """Solve every scenario of INPUT (its scenarios sheet crossed with each --grid).
 
     A sweep interrupted (Ctrl-C, or killed) resumes where it stopped when run again.
@@ -452,7 +456,13 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
           --each-member-absent
     """
     from .store import StoreLocked
-    from .sweep import console_progress, expand_scenarios, parse_grid, run_sweep
+    from .sweep import (
+        console_progress,
+        expand_scenarios,
+        parse_grid,
+        run_sweep,
+        store_identity,
+    )
 
     overrides = _with_time_limit(overrides, time_limit)
     output, inputs = _prepare(input_path, output, "sweep", overrides, max_file_mb=max_file_mb,
@@ -477,13 +487,15 @@ def sweep(input_path, grids, each_member_absent, output, workers, scheduler, fre
     try:
         table = run_sweep(inputs, out=output, workers=workers, scheduler=scheduler, grid=grid,
                           each_member_absent=each_member_absent, progress=progress,
-                          persistent=not fresh, identity=identity).table
+                          persistent=not fresh, identity=identity,
+                          what_it_takes=what_it_takes).table
     except StoreLocked as error:
         close()
         _store_locked(error)
     except KeyboardInterrupt:
         close()
-        _interrupted(output.with_suffix(".sqlite"), scenarios, identity, "scenarios")
+        _interrupted(output.with_suffix(".sqlite"), scenarios,
+                     store_identity(identity, what_it_takes=what_it_takes), "scenarios")
     finally:
         close()
     counts = table["status"].value_counts().to_dict()

@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS scenarios (
     second_routes INTEGER,
     max_residual REAL,
     max_gap REAL,
+    what_it_takes TEXT,
+    cap_raise REAL,
+    members_raised INTEGER,
     finished_at TEXT DEFAULT CURRENT_TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS member_costs (
@@ -65,10 +68,11 @@ CREATE TABLE IF NOT EXISTS targets (
 
 SCENARIO_FIELDS = ("status", "shortfall_index", "objective_value", "total_cost", "max_burden",
                    "solve_seconds", "message", "certified", "second_routes", "max_residual",
-                   "max_gap")
+                   "max_gap", "what_it_takes", "cap_raise", "members_raised")
 #: Columns a store written before they existed lacks: added (empty) when it is opened.
 ADDED_COLUMNS = {"certified": "INTEGER", "second_routes": "INTEGER", "max_residual": "REAL",
-                 "max_gap": "REAL"}
+                 "max_gap": "REAL", "what_it_takes": "TEXT", "cap_raise": "REAL",
+                 "members_raised": "INTEGER"}
 
 
 class StoreLocked(Exception):

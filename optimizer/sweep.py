@@ -35,6 +35,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from models import build_model
 
 from .errors import InputError, Problem
+from .relaxation import what_it_takes as least_raise
 from .result import ABSENCE_COLUMNS
 from .stages import Resolver, solve
 from .store import Store, scenario_key
@@ -149,11 +150,14 @@ def _resolver(inputs):
 
 
 def run_scenario(inputs, scenario: Scenario, key: str, position: int,
-                 persistent: bool = True, extra=None, solver: str = "highs") -> dict:
+                 persistent: bool = True, extra=None, solver: str = "highs",
+                 what_it_takes: bool = False) -> dict:
     """Solve one scenario; always returns a row (an exception becomes status `error`).
     `persistent`: re-use this process's solver when only numbers change. `extra`: a
     function called on the scenario's Pyomo model (`build_model`) before it is solved, with
-    the analyst's own constraints; `solver`: as `solve` takes it."""
+    the analyst's own constraints; `solver`: as `solve` takes it. `what_it_takes`: for a
+    plan short or infeasible, the least raise of the caps that meets every target
+    (`optimizer.relaxation`, with `extra`'s constraints), summed (`cap_raise_fields`)."""
     started = time.perf_counter()
     row = {"key": key, "position": position, "scenario": scenario.name,
            "overrides": list(scenario.overrides)}
@@ -167,6 +171,7 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
             result = solve(case, solver=solver, what_it_takes=False)
         else:
             result = _resolver(inputs).solve(case)
+        raised = cap_raise_fields(case, result, extra) if what_it_takes else {}
     except Exception as error:  # noqa: BLE001 - a failed scenario is a row, never a crash
         last = traceback.extract_tb(error.__traceback__)[-1:]
         where = f" ({last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
@@ -185,6 +190,7 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
         "message": "; ".join(result.conflicts) or None,
         **{name: s.get(name) for name in ("certified", "second_routes", "max_residual",
                                           "max_gap")},
+        **raised,
         "members": list(zip(members["member"], members["year"].astype(int),
                             members["cost"].astype(float), members["burden"].astype(float),
                             members["fair_share"].astype(float))),
@@ -193,6 +199,25 @@ def run_scenario(inputs, scenario: Scenario, key: str, position: int,
                             targets["priority"].astype(float),
                             targets["shortfall"].astype(float))),
     }
+
+
+def cap_raise_fields(case, result, extra=None) -> dict:
+    """What it would take, in three figures of a sweep row: `what_it_takes` (`met`: the plan
+    meets every target; `optimal`: a raise of the caps does; `infeasible`: none does; or the
+    relaxation's `time_limit` / `error`; None for a plan that did not solve), `cap_raise`
+    (the money above today's caps, summed over members and years; 0 when met, None when no
+    raise does) and `members_raised` (how many members' caps rise)."""
+    if result.status == "optimal":
+        return {"what_it_takes": "met", "cap_raise": 0.0, "members_raised": 0}
+    if result.status not in ("optimal_with_shortfall", "infeasible"):
+        return {"what_it_takes": None, "cap_raise": None, "members_raised": None}
+    shortfalls = result.deterrence if result.status == "optimal_with_shortfall" and \
+        case.settings.allow_shortfall and len(result.deterrence) else None
+    found = least_raise(case, ("caps",), shortfalls, extra=extra)
+    if found.status != "optimal":
+        return {"what_it_takes": found.status, "cap_raise": None, "members_raised": None}
+    return {"what_it_takes": "optimal", "cap_raise": float(found.limits["extra"].sum()),
+            "members_raised": int(found.limits["member"].nunique())}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,6 +329,18 @@ def _failed(task, message) -> dict:
 # The sweep
 
 
+def store_identity(identity: str, extra=None, solver: str = "highs",
+                   what_it_takes: bool = False) -> str:
+    """What the store keys a sweep's scenarios by besides their overrides: `identity` (the
+    input's hash), and whatever else changes a row: the analyst's `extra`, the solver, the
+    least raise of the caps."""
+    if extra is not None or solver != "highs":
+        name = "" if extra is None else \
+            f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', repr(extra))}"
+        identity = f"{identity}|extra={name}|solver={solver}"
+    return f"{identity}|what_it_takes=caps" if what_it_takes else identity
+
+
 def default_store(out: Path) -> Path:
     return out.with_suffix(".sqlite")
 
@@ -313,7 +350,8 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
               each_member_absent: bool = False,
               progress: Callable[[int, int, int], None] | None = None,
               persistent: bool = True, identity: str | None = None,
-              extra: Callable | None = None, solver: str = "highs") -> Sweep:
+              extra: Callable | None = None, solver: str = "highs",
+              what_it_takes: bool = False) -> Sweep:
     """Solve every scenario and return the `Sweep` (optimizer/studies.py): its `table` (one
     row per scenario), `member_costs`, `shortfalls` and, with `each_member_absent`,
     `absence`.
@@ -330,7 +368,9 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
     the analyst's own constraints before it is solved (`solve(case, model=m)`); a function
     defined in a notebook or script (`__main__`) cannot reach spawned workers, so such a
     sweep runs in this process unless a Dask `scheduler` is given. `solver`: as `solve`
-    takes it. Both are part of the store's key.
+    takes it. Both are part of the store's key. `what_it_takes`: each scenario short or
+    infeasible also gets the least raise of the caps that meets every target (columns
+    `what_it_takes`, `cap_raise`, `members_raised`; `cap_raise_fields`), part of the key too.
 
     >>> sweep = run_sweep(inputs, grid=[("targets.scale", [1, 1.2])], out="s.xlsx")  # doctest: +SKIP
     >>> sweep.table, sweep.member_costs                                        # doctest: +SKIP
@@ -344,18 +384,15 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
 
         check_solver(solver)
     workers = workers or os.cpu_count() or 1
-    identity = identity or inputs.sha256
-    if extra is not None or solver != "highs":
-        name = "" if extra is None else \
-            f"{getattr(extra, '__module__', '')}.{getattr(extra, '__qualname__', repr(extra))}"
-        identity = f"{identity}|extra={name}|solver={solver}"
+    identity = store_identity(identity or inputs.sha256, extra, solver, what_it_takes)
     with tempfile.TemporaryDirectory() as scratch:
         store_path = default_store(Path(out)) if out else Path(scratch) / "sweep.sqlite"
         with Store(store_path) as store:
             keys = [scenario_key(identity, s.overrides) for s in expanded]
             task = run_scenario if persistent and extra is None and solver == "highs" \
-                else functools.partial(run_scenario, persistent=persistent, extra=extra,
-                                       solver=solver)
+                and not what_it_takes else functools.partial(
+                    run_scenario, persistent=persistent, extra=extra, solver=solver,
+                    what_it_takes=what_it_takes)
 
             def run(todo, on_row):
                 if extra is not None and not scheduler and \
@@ -367,7 +404,7 @@ def run_sweep(inputs, scenarios=None, out=None, workers: int | None = None,
 
             store.solve_missing([(scenario, key, position) for position, (scenario, key)
                                  in enumerate(zip(expanded, keys))], run, progress=progress)
-            table = sweep_table(store, expanded, keys)
+            table = sweep_table(store, expanded, keys, what_it_takes)
             found = Sweep(table=table, member_costs=store.member_costs(keys),
                           shortfalls=store.targets(keys),
                           absence=absence_table(table, expanded, keys) if each_member_absent
@@ -416,10 +453,15 @@ def absence_table(table: pd.DataFrame, scenarios, keys) -> pd.DataFrame:
 RESULT_COLUMNS = ("status", "shortfall_index", "objective_value", "total_cost", "max_burden",
                   "certified", "second_routes", "max_residual", "max_gap", "solve_seconds",
                   "message")
+WHAT_IT_TAKES_FIELDS = ("what_it_takes", "cap_raise", "members_raised")
 
 
-def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str]) -> pd.DataFrame:
-    """The `scenarios` sheet: scenario, one column per override path, the figures."""
+def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str],
+                what_it_takes: bool = False) -> pd.DataFrame:
+    """The `scenarios` sheet: scenario, one column per override path, the figures (with
+    `what_it_takes`, the least raise of the caps after the status: `WHAT_IT_TAKES_FIELDS`)."""
+    figures = RESULT_COLUMNS[:1] + (WHAT_IT_TAKES_FIELDS if what_it_takes else ()) + \
+        RESULT_COLUMNS[1:]
     stored = store.scenarios(keys).set_index("key")
     paths = list(dict.fromkeys(p for s in scenarios for p, _ in s.overrides))
     rows = []
@@ -429,8 +471,8 @@ def sweep_table(store: Store, scenarios: list[Scenario], keys: list[str]) -> pd.
         record = stored.loc[key]
         values = {p: _number_or_text(v) for p, v in scenario.overrides}
         rows.append({"scenario": scenario.name, **{p: values.get(p) for p in paths},
-                     **{f: record[f] for f in RESULT_COLUMNS}})
-    columns = ["scenario", *paths, *RESULT_COLUMNS]
+                     **{f: record[f] for f in figures}})
+    columns = ["scenario", *paths, *figures]
     table = pd.DataFrame(rows, columns=columns)
     return table.drop_duplicates(subset=["scenario"]).reset_index(drop=True)
 

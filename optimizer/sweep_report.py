@@ -50,7 +50,7 @@ FORMATS = {"total_cost": MONEY, "objective_value": "#,##0.0###", "max_burden": P
            "shortfall_index": "0.0000", "extra_shortfall_index": "0.0000",
            "extra_cost": MONEY, "solve_seconds": "0.00", "cost": MONEY, "burden": PERCENT,
            "fair_share": PERCENT, "target": QUANTITY, "shortfall": QUANTITY,
-           "eps": MONEY, "deviation": MONEY}
+           "eps": MONEY, "deviation": MONEY, "cap_raise": MONEY, "members_raised": "0"}
 def write_sweep_report(sweep, out: Path) -> Path:
     """The sweep workbook from a `Sweep`'s tables: sheets `brief`, `scenarios` (a chart
     below), `shortfalls`, `member_costs`, `absence` (when the sweep has one), `settings` (of
@@ -77,6 +77,27 @@ def write_sweep_report(sweep, out: Path) -> Path:
         fit_for_print(sheet, None if sheet.title == "brief" else "1:1")
     save_atomically(wb, out)
     return out
+
+
+def _what_it_takes_lines(table: pd.DataFrame, unit: str) -> list[str]:
+    """How many scenarios a raise of the caps would bring to every target, the largest raise,
+    and how many no raise of the caps can (the `what_it_takes`, `cap_raise` columns)."""
+    raise_ = pd.to_numeric(table["cap_raise"], errors="coerce")
+    needed = table[(table["what_it_takes"] == "optimal") & (raise_ > 0)]
+    lines = []
+    if len(needed):
+        top = needed.loc[raise_[needed.index].idxmax()]
+        lines.append(f"To meet every target, {len(needed):,d} scenario"
+                     f"{'s' if len(needed) != 1 else ''} would need caps raised; the most: "
+                     f"{top['scenario']}, {float(top['cap_raise']):,.1f}{unit} above today's "
+                     f"caps ({int(top['members_raised']):,d} member"
+                     f"{'s' if int(top['members_raised']) != 1 else ''}).")
+    beyond = table[table["what_it_takes"] == "infeasible"]
+    if len(beyond):
+        lines.append(f"In {len(beyond):,d} scenario{'s' if len(beyond) != 1 else ''} no raise "
+                     "of the caps meets every target (personnel, equipment, access or other "
+                     "limits hold it: solve the scenario for why).")
+    return lines
 
 
 def _brief(ws, table: pd.DataFrame, targets: pd.DataFrame, sweep, currency: str) -> None:
@@ -106,6 +127,8 @@ def _brief(ws, table: pd.DataFrame, targets: pd.DataFrame, sweep, currency: str)
                      f"targets short ({shown_names}): see the shortfalls sheet.")
     elif len(targets):
         lines.append("Every scenario meets every target in full.")
+    if "cap_raise" in table.columns:
+        lines.extend(_what_it_takes_lines(table, unit))
     recorded = set(targets["scenario"])
     solved = table[pd.to_numeric(table["total_cost"], errors="coerce").notna()]
     missing = [name for name in solved["scenario"] if name not in recorded]

@@ -208,3 +208,46 @@ def test_absence_ranking_survives_scenarios_that_all_failed():
                           "shortfall_index": [None, None], "total_cost": [None, None]})
     ranked = absence_table(table, scenarios, ["k1", "k2"])
     assert list(ranked["member"]) == ["A"] and ranked["extra_cost"].isna().all()
+
+
+def test_what_it_takes_per_scenario_equals_its_own_solve(tmp_path):
+    """`--what-it-takes`: each short or infeasible scenario's cap_raise is the sum of the raises
+    what_it_takes gives that scenario alone; a scenario meeting every target needs none."""
+    from conftest import good_sheets, write_workbook
+
+    from optimizer import what_it_takes
+
+    case = write_workbook(tmp_path / "case.xlsx", good_sheets())
+    inputs = read_inputs(case)
+    grid = [("targets.scale", [1, 1.5]), ("settings.allow_shortfall", ["true", "false"])]
+    table = run_sweep(inputs, grid=grid, workers=1, what_it_takes=True).table
+    at = list(table.columns).index("status")
+    assert list(table.columns[at:at + 4]) == ["status", "what_it_takes", "cap_raise",
+                                              "members_raised"]
+    for _, row in table.iterrows():
+        overrides = {"targets.scale": row["targets.scale"],
+                     "settings.allow_shortfall": row["settings.allow_shortfall"]}
+        if row["status"] == "optimal":
+            assert (row["what_it_takes"], row["cap_raise"], row["members_raised"]) == \
+                ("met", 0.0, 0)
+            continue
+        assert row["status"] in ("optimal_with_shortfall", "infeasible")
+        alone = what_it_takes(inputs.with_overrides(overrides))
+        assert alone.status == row["what_it_takes"] == "optimal"
+        assert row["cap_raise"] == pytest.approx(alone.limits["extra"].sum(), rel=1e-6)
+        assert row["members_raised"] == alone.limits["member"].nunique() > 0
+    assert set(table["status"]) == {"optimal", "optimal_with_shortfall", "infeasible"}
+    plain = run_sweep(inputs, grid=grid, workers=1).table
+    assert "cap_raise" not in plain.columns
+
+    out = tmp_path / "raised.xlsx"
+    done = subprocess.run([BURDEN, "sweep", str(case), "--grid", "targets.scale=1,1.5",
+                           "--what-it-takes", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sheet = read_sheet(out, "scenarios")
+    assert {"what_it_takes", "cap_raise", "members_raised"} <= set(sheet.columns)
+    assert sheet.set_index("targets.scale").loc[1.5, "cap_raise"] > 0
+    brief = " ".join(str(c.value) for r in openpyxl.load_workbook(out)["brief"].iter_rows()
+                     for c in r if c.value)
+    assert "To meet every target, 1 scenario would need caps raised; the most: " \
+        "targets.scale=1.5" in brief

@@ -9,7 +9,8 @@ the model with shortfall allowed: how much of each target would be cut within to
 A relaxed model that is still infeasible (personnel, inventory, access, floors, ramp, fairness
 band) is explained as `solve` explains one (`optimizer.conflicts`).
 
-`solve()` calls it after its own stages when the plan is short or infeasible (not in sweeps);
+`solve()` calls it after its own stages when the plan is short or infeasible (a sweep with
+`what_it_takes=True` per scenario, `optimizer.sweep.cap_raise_fields`);
 `Result.what_it_takes`, `what_it_takes_cuts` and `what_it_takes_lines` hold its tables and
 sentences.
 """
